@@ -1,0 +1,33 @@
+"""What every tracker spider shares."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import scrapy
+
+from tracker.config import Settings, get_settings
+
+
+class TrackerSpider(scrapy.Spider):
+    """A spider with the tracker's settings at hand and a way to report unparsable input
+    (logged as an error with where it was, counted in ``tracker/parse_problems``)."""
+
+    @property
+    def tracker_settings(self) -> Settings:
+        cached = getattr(self, "_tracker_settings", None)
+        if cached is None:
+            cached = get_settings()
+            self._tracker_settings = cached
+        return cached
+
+    def report_problems(self, problems: list[str], *, url: str, level: int = logging.WARNING) -> None:
+        for problem in problems:
+            self.logger.log(level, "%s: %s (skipped)", url, problem)
+        if problems and self.crawler.stats:
+            self.crawler.stats.inc_value("tracker/parse_problems", len(problems))
+
+    def fail(self, message: str, **kwargs: Any) -> None:
+        """A source-level error: logged as ERROR, so the run is reported failed."""
+        self.logger.error(message, **kwargs)

@@ -1,0 +1,59 @@
+"""The typer application and options shared by every command.
+
+Command modules import ``app`` from here and register themselves; heavy libraries are
+imported inside command functions so ``tracker --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="tracker",
+    help="Evidence tracker for AI in radiology: products, owners and the evidence for each.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="SQLAlchemy URL; overrides TRACKER_DATABASE_URL."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def settings_for(database_url: str | None = None, **overrides: Any) -> Any:
+    from tracker.config import get_settings
+
+    return get_settings(database_url=database_url, **overrides)
+
+
+def engine_for(database_url: str | None = None) -> Any:
+    """An up-to-date store for the URL (flag > environment > default)."""
+    from tracker.db.engine import open_store
+
+    return open_store(settings_for(database_url).database_url)
+
+
+def echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@app.callback()
+def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    setup_logging(verbose)

@@ -1,0 +1,140 @@
+"""Typed settings: defaults < optional TOML file < environment (``TRACKER_*``) < CLI flags.
+
+The TOML file is ``tracker.toml`` in the working directory, or the path in
+``TRACKER_CONFIG``. Keys are the field names below, e.g. ``database_url = "postgresql://..."``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATA_DIR = Path("data")
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Everything the tracker reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRACKER_", extra="ignore", use_attribute_docstrings=True
+    )
+
+    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'tracker.db'}"
+    """SQLAlchemy URL of the store: SQLite for one analyst, PostgreSQL for a team."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    """Folder for runtime files: indexes, embedding cache, exports, logs, the lock file."""
+
+    embedding_model: str = DEFAULT_MODEL
+    """sentence-transformers model name or local path; the default is the packaged model."""
+
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """Where embeddings and faiss run; ``auto`` takes CUDA when torch sees a GPU."""
+
+    fda_list_url: str = (
+        "https://www.fda.gov/medical-devices/software-medical-device-samd/"
+        "artificial-intelligence-enabled-medical-devices"
+    )
+    """The FDA page listing AI-enabled devices (its CSV download link is followed)."""
+
+    openfda_base_url: str = "https://api.fda.gov"
+    """openFDA API root (device/510k, device/pma, device/classification)."""
+
+    openfda_api_key: str | None = None
+    """Optional openFDA key (raises the daily limit from 1,000 to 120,000 requests)."""
+
+    eudamed_base_url: str = "https://ec.europa.eu/tools/eudamed/api"
+    """EUDAMED public API root (devices and certificates search)."""
+
+    pubmed_base_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+    """NCBI E-utilities root (esearch, efetch)."""
+
+    europepmc_base_url: str = "https://www.ebi.ac.uk/europepmc/webservices/rest"
+    """Europe PMC REST root (search with cursorMark paging)."""
+
+    news_sources_file: Path | None = None
+    """TOML file of news feeds and press pages; ``None`` uses the packaged list."""
+
+    ncbi_api_key: str | None = None
+    """NCBI API key: allows 10 requests/s instead of 3."""
+
+    contact_email: str = "tracker@example.org"
+    """Contact sent to NCBI (``email``) and in the crawler's user agent."""
+
+    user_agent: str = "radai-tracker/0.1 (+https://github.com/radai-tracker; {email})"
+    """User agent of every request; ``{email}`` is replaced by ``contact_email``."""
+
+    pubmed_rps: float = 3.0
+    """PubMed requests per second without a key (10 are used when a key is set)."""
+
+    openfda_rpm: int = 240
+    """openFDA requests per minute (the API's documented limit)."""
+
+    eudamed_rps: float = 1.0
+    """EUDAMED requests per second (no published limit: stay gentle)."""
+
+    europepmc_rps: float = 5.0
+    """Europe PMC requests per second."""
+
+    news_rps: float = 1.0
+    """Requests per second to each news site."""
+
+    obey_robots: bool = True
+    """Respect robots.txt (turned off only against the local replay server)."""
+
+    http_timeout: float = 30.0
+    """Seconds before an HTTP request is abandoned."""
+
+    max_retries: int = 4
+    """Retries on 429/5xx/timeouts, with exponential backoff honouring Retry-After."""
+
+    error_cap: int = 50
+    """A spider stops after this many errors (Scrapy's CLOSESPIDER_ERRORCOUNT)."""
+
+    enabled_sources: list[str] = Field(
+        default_factory=lambda: ["regulatory", "literature", "news"]
+    )
+    """Source groups the nightly job crawls."""
+
+    review_threshold: float = 0.6
+    """Links and grades with a confidence below this go to the review queue."""
+
+    @property
+    def agent(self) -> str:
+        """The user agent with the contact filled in."""
+        return self.user_agent.replace("{email}", self.contact_email)
+
+    @property
+    def effective_pubmed_rps(self) -> float:
+        """NCBI's limit: 10/s with an API key, else the configured rate (at most 3/s)."""
+        return 10.0 if self.ncbi_api_key else min(self.pubmed_rps, 3.0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("TRACKER_CONFIG", "tracker.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Build settings now (never at import); ``None`` overrides are ignored."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,1 @@
+"""The store: SQLModel tables, the engine factory and migrations."""

@@ -1,0 +1,211 @@
+"""A loopback HTTP server that replays recorded responses, with injectable faults.
+
+A snapshot folder holds one sub-folder per source, mounted at ``/<source>/``. Each source
+folder may have a ``manifest.jsonl`` whose lines describe recorded exchanges::
+
+    {"method": "GET", "path": "/esearch.fcgi", "query": {"db": "pubmed", "term": "..."},
+     "status": 200, "headers": {"Content-Type": "text/xml"}, "body": "esearch_1.xml"}
+
+A request matches an entry when method and path are equal and every recorded query
+parameter has the same value in the request (extra request parameters such as ``tool``,
+``email`` or ``api_key`` are ignored); the entry with most matching parameters wins.
+Without a matching entry, a file at ``/<source>/<path>`` is served as is; else 404.
+
+Faults (``ReplayServer.add_fault``) answer matching requests with a status, a
+``Retry-After`` header, a delay or a truncated body, a given number of times.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Fault:
+    """An injected misbehaviour for requests whose path starts with ``path_prefix``."""
+
+    path_prefix: str
+    status: int | None = None  # answer with this status (and ``body``) instead
+    retry_after: float | None = None
+    delay: float = 0.0  # seconds to wait before answering
+    truncate: float | None = None  # send only this fraction of the real body
+    times: int = 1  # how many requests it hits (-1: all)
+    body: bytes = b""
+    query_contains: str = ""  # optional: only requests whose query string contains this
+
+
+@dataclass
+class Entry:
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+    headers: dict[str, str]
+    body_path: Path | None
+    inline: bytes
+
+
+class Snapshot:
+    """The recorded exchanges of a snapshot folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.entries: dict[str, list[Entry]] = {}
+        for manifest in sorted(self.root.glob("*/manifest.jsonl")):
+            source = manifest.parent.name
+            for number, line in enumerate(manifest.read_text("utf-8").splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{manifest}:{number}: {exc}") from exc
+                body = item.get("body")
+                self.entries.setdefault(source, []).append(Entry(
+                    method=item.get("method", "GET").upper(),
+                    path="/" + item["path"].lstrip("/"),
+                    query={k: str(v) for k, v in item.get("query", {}).items()},
+                    status=int(item.get("status", 200)),
+                    headers=item.get("headers", {}),
+                    body_path=manifest.parent / body if body else None,
+                    inline=item.get("text", "").encode("utf-8"),
+                ))
+
+    def lookup(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
+        parts = path.lstrip("/").split("/", 1)
+        source, rest = parts[0], "/" + (parts[1] if len(parts) > 1 else "")
+        best: tuple[int, Entry] | None = None
+        for entry in self.entries.get(source, []):
+            if entry.method != method or entry.path != rest:
+                continue
+            if any(query.get(k) != v for k, v in entry.query.items()):
+                continue
+            if best is None or len(entry.query) > best[0]:
+                best = (len(entry.query), entry)
+        if best is not None:
+            entry = best[1]
+            body = entry.body_path.read_bytes() if entry.body_path else entry.inline
+            return entry.status, dict(entry.headers), body
+        candidate = (self.root / path.lstrip("/")).resolve()
+        if method == "GET" and candidate.is_file() and self.root.resolve() in candidate.parents:
+            ctype = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+            return 200, {"Content-Type": ctype}, candidate.read_bytes()
+        return None
+
+
+class ReplayServer:
+    """Serve a snapshot on 127.0.0.1 in a background thread. Use as a context manager."""
+
+    def __init__(self, root: Path | str, *, port: int = 0) -> None:
+        self.snapshot = Snapshot(Path(root))
+        self.faults: list[Fault] = []
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def base(self, source: str) -> str:
+        """The URL a source's base-URL setting should point to."""
+        return f"{self.url}/{source}"
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self.faults.append(fault)
+
+    def _take_fault(self, path: str, query: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times != 0 and path.startswith(fault.path_prefix) and fault.query_contains in query:
+                    if fault.times > 0:
+                        fault.times -= 1
+                    return fault
+        return None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, fmt: str, *args: Any) -> None:
+                log.debug("replay: " + fmt, *args)
+
+            def _answer(self) -> None:
+                url = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+                with server._lock:
+                    server.requests.append(self.path)
+                fault = server._take_fault(url.path, url.query)
+                if fault and fault.delay:
+                    time.sleep(fault.delay)
+                if fault and fault.status:
+                    headers = {"Content-Type": "text/plain"}
+                    if fault.retry_after is not None:
+                        headers["Retry-After"] = str(fault.retry_after)
+                    self._send(fault.status, headers, fault.body or b"injected fault")
+                    return
+                if url.path == "/robots.txt" or url.path.endswith("/robots.txt"):
+                    self._send(200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n")
+                    return
+                found = server.snapshot.lookup(self.command, url.path, query)
+                if found is None:
+                    self._send(404, {"Content-Type": "text/plain"}, f"not recorded: {self.path}".encode())
+                    return
+                status, headers, body = found
+                if fault and fault.truncate is not None:
+                    cut = body[: int(len(body) * fault.truncate)]
+                    self._send(status, headers, cut, declared=len(body))
+                    return
+                self._send(status, headers, body)
+
+            def _send(self, status: int, headers: dict[str, str], body: bytes, declared: int | None = None) -> None:
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(declared if declared is not None else len(body)))
+                if declared is not None:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+                if declared is not None:
+                    self.close_connection = True
+
+            do_GET = _answer
+            do_POST = _answer
+            do_HEAD = _answer
+
+        return Handler
+
+    def start(self) -> ReplayServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,48 @@
+"""What ``tracker stats`` shows: counts, then sections contributed by each area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from tracker.store.stats import registrations_by, table_counts
+
+
+def build_stats(session: Session, *, market: bool = False, evidence: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"counts": table_counts(session), "registrations": registrations_by(session)}
+    if market:
+        from tracker.market.metrics import market_stats
+
+        data["market"] = market_stats(session)
+    if evidence:
+        from tracker.grading.figures import evidence_figures
+
+        data["evidence"] = evidence_figures(session)
+    return data
+
+
+def _table(title: str, mapping: dict[str, Any]) -> list[str]:
+    lines = [title]
+    width = max((len(str(k)) for k in mapping), default=0)
+    lines += [f"  {str(k).ljust(width)}  {v}" for k, v in mapping.items()]
+    return lines
+
+
+def format_stats(data: dict[str, Any]) -> str:
+    lines = _table("Rows per table", data["counts"])
+    regs = data.get("registrations", {})
+    if regs.get("by_regulator"):
+        lines += _table("Registrations by regulator", regs["by_regulator"])
+    if regs.get("by_year"):
+        lines += _table("Registrations by decision year", regs["by_year"])
+    for key, value in data.items():
+        if key in ("counts", "registrations"):
+            continue
+        if isinstance(value, dict) and all(not isinstance(v, (dict, list)) for v in value.values()):
+            lines += _table(key.replace("_", " ").capitalize(), value)
+        else:
+            import json
+
+            lines += [key.replace("_", " ").capitalize(), json.dumps(value, indent=2, default=str)]
+    return "\n".join(lines)

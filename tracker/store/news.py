@@ -1,0 +1,45 @@
+"""News items, stored once per URL."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from tracker.db.models import NewsItem
+from tracker.records import NewsRecord
+from tracker.store import Outcome, register_saver
+
+_FIELDS = ("title", "published", "summary", "body", "publisher", "feed")
+
+
+def upsert_news_item(session: Session, *, record: NewsRecord) -> Outcome:
+    """Insert or update a news item by URL; an empty field never erases a stored one."""
+    row = session.exec(select(NewsItem).where(NewsItem.url == record.url)).first()
+    if row is None:
+        session.add(NewsItem(url=record.url, source=record.source, source_url=record.source_url,
+                             fetched_at=record.fetched_at, raw=record.raw,
+                             content_hash=record.digest(),
+                             **{f: getattr(record, f) for f in _FIELDS}))
+        session.flush()
+        return Outcome.NEW
+    changed = False
+    for name in _FIELDS:
+        value = getattr(record, name)
+        current = getattr(row, name)
+        if name == "published" and value is not None and current is not None:
+            same = value.replace(tzinfo=None) == current.replace(tzinfo=None)
+        else:
+            same = current == value
+        if value not in (None, "") and not same:
+            setattr(row, name, value)
+            changed = True
+    if not changed:
+        return Outcome.UNCHANGED
+    row.fetched_at, row.raw, row.content_hash = record.fetched_at, record.raw, record.digest()
+    session.add(row)
+    session.flush()
+    return Outcome.UPDATED
+
+
+@register_saver(NewsRecord)
+def _save_news(record: NewsRecord, session: Session) -> Outcome:
+    return upsert_news_item(session, record=record)
