@@ -1,0 +1,124 @@
+"""Exports: every kind validates against its shipped schema, overrides applied, CSV inert."""
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tracker.db.engine import session
+from tracker.db.models import EvidenceGrade, Override, PaperProductLink, Product
+from tracker.exports.columns import KINDS, json_schema
+from tracker.exports.run import export_all, export_kind
+from tracker.exports.writers import neutralize_cell, write_rows
+from tracker.records import PublicationRecord, RegistrationRecord
+from tracker.store import save_record
+from tracker.store.companies import get_or_create_company
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "tracker" / "exports" / "schemas"
+EVIL = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def filled(engine):  # type: ignore[no-untyped-def]
+    with session(engine) as s:
+        save_record(s, record=RegistrationRecord(
+            source="fda_ai_list", source_url="https://www.fda.gov/list.csv", regulator="FDA",
+            kind="510(k)", number="K999001", device_name=EVIL, applicant="Evil Corp, Inc.",
+            decision_date=date(2024, 5, 1)))
+        company = get_or_create_company(s, name="Evil Corp, Inc.")
+        product = Product(slug="evil", company_id=company.id, name=EVIL, normalized_name="evil",
+                          source="fda_ai_list", source_url="https://www.fda.gov/list.csv")
+        s.add(product)
+        s.flush()
+        save_record(s, record=PublicationRecord(source="pubmed", external_id="1", pmid="1",
+                                                title="-1 [bold]markup[/] paper", year=2024))
+        save_record(s, record=PublicationRecord(source="pubmed", external_id="2", pmid="2",
+                                                title="A second paper about it", year=2023))
+        s.add(PaperProductLink(publication_id=1, product_id=product.id, score=0.9, method="mention",
+                               evidence="We evaluated it.", model_version="test"))
+        s.add(EvidenceGrade(publication_id=1, level="2", confidence=0.8, prospective=False, cues=["AUC"]))
+        s.add(EvidenceGrade(publication_id=2, level="2", confidence=0.3, needs_review=True))
+        # a person raises paper 1 to level 3 and accepts a link the linker missed for paper 2
+        s.add(Override(target="grade", publication_id=1, field_name="level", value="3", author="ana", reason="MRMC"))
+        s.add(Override(target="link", publication_id=2, product_id=product.id, field_name="link",
+                       value=True, author="ana"))
+        s.commit()
+    return engine
+
+
+def test_shipped_schemas_match_the_columns() -> None:
+    for kind in KINDS:
+        assert json.loads((SCHEMAS / f"{kind}.schema.json").read_text()) == json_schema(kind)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_validates_against_its_schema(filled, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+    schema = json.loads((SCHEMAS / f"{kind}.schema.json").read_text())
+    export_kind(filled, kind=kind, fmt="jsonl", out=tmp_path / f"{kind}.jsonl")
+    rows = [json.loads(line) for line in (tmp_path / f"{kind}.jsonl").read_text().splitlines()]
+    for row in rows:
+        jsonschema.validate(row, schema)
+    if kind not in ("events",):
+        assert rows, f"{kind} export is empty"
+        assert all(row["source_url"] for row in rows)
+
+
+def test_overrides_are_applied(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    export_kind(filled, kind="grades", fmt="json", out=tmp_path / "g.json")
+    grades = {g["pmid"]: g for g in json.loads((tmp_path / "g.json").read_text())}
+    assert grades["1"]["level"] == "3" and grades["1"]["origin"] == "override"
+    assert grades["1"]["bucket"] == "clinical"
+    export_kind(filled, kind="links", fmt="json", out=tmp_path / "l.json")
+    links = json.loads((tmp_path / "l.json").read_text())
+    assert {(x["pmid"], x["origin"]) for x in links} == {("1", "auto"), ("2", "override")}
+    export_kind(filled, kind="gaps", fmt="json", out=tmp_path / "gaps.json")
+    gap = json.loads((tmp_path / "gaps.json").read_text())[0]
+    assert gap["papers"] == 2 and gap["level_3"] == 1 and gap["highest_level"] == "3"
+
+
+def test_formula_product_name_exports_as_inert_text(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "products.csv"
+    export_kind(filled, kind="products", fmt="csv", out=out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["product"] == "'" + EVIL
+    export_kind(filled, kind="papers", fmt="csv", out=tmp_path / "papers.csv")
+    text = (tmp_path / "papers.csv").read_text("utf-8")
+    assert "'-1 [bold]markup[/] paper" in text
+
+
+def test_neutralize_only_touches_text() -> None:
+    assert neutralize_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralize_cell("\tx") == "'\tx"
+    assert neutralize_cell(-1.5) == -1.5
+    assert neutralize_cell("Lunit") == "Lunit"
+
+
+def test_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    write_rows([{"a": 1}], columns=["a"], fmt="csv", out=out)
+
+    def broken():  # type: ignore[no-untyped-def]
+        yield {"a": 2}
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_rows(broken(), columns=["a"], fmt="csv", out=out)
+    assert out.read_text() == "a\n1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_export_all_writes_every_kind(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    counts = export_all(filled, folder=tmp_path / "snap")
+    assert set(counts) == set(KINDS)
+    assert {p.name for p in (tmp_path / "snap").iterdir()} == {f"{k}.{f}" for k in KINDS for f in ("csv", "json")}
+
+
+def test_unknown_kind_or_format_is_a_clear_error(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="unknown export"):
+        export_kind(filled, kind="nope", fmt="csv", out=tmp_path / "x")
+    with pytest.raises(ValueError, match="unknown format"):
+        export_kind(filled, kind="papers", fmt="xlsx", out=tmp_path / "x")

@@ -1,0 +1,219 @@
+"""The nightly job: crawl every enabled source, process what is new, export, report.
+
+- One run at a time: an OS file lock (``data_dir/nightly.lock``) that the kernel releases
+  when the process dies, so a crashed or killed run never leaves it stuck. Runs a killed
+  process left marked ``running`` are marked ``crashed`` by the next run.
+- Each spider runs in its own process; one failing source does not stop the others.
+- Watermarks advance only when a source's crawl succeeded (see ``spiders.pipelines``).
+- Exit status is non-zero when any source or step failed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from sqlmodel import select
+
+from tracker.crawl import SOURCE_GROUPS, SpiderResult, expand_sources, run_spider
+from tracker.db.engine import open_store, session
+from tracker.db.models import CrawlRun, SourceRun
+from tracker.records import utcnow
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+# Steps after the crawl of a group, then processing steps; each is "module:function" called
+# with (engine, settings) and returning a dict of figures for the report.
+AFTER_GROUP: dict[str, list[str]] = {
+    "regulatory": ["tracker.resolution.pipeline:resolve_new"],
+}
+BEFORE_CRAWL: list[str] = ["tracker.market.pipeline:seed_events_step"]
+PROCESS_STEPS: list[str] = [
+    "tracker.linking.pipeline:link_new",
+    "tracker.grading.pipeline:grade_new",
+    "tracker.market.pipeline:extract_events_new",
+]
+
+
+class AlreadyRunning(RuntimeError):
+    """Another nightly run holds the lock."""
+
+
+@dataclass
+class NightlyReport:
+    run_id: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exports: dict[str, int] = field(default_factory=dict)
+    export_dir: str | None = None
+    log_path: str | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        bad = [s["source"] for s in self.sources if not s["ok"]]
+        return bad + [name for name, step in self.steps.items() if step.get("status") == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def changed(self) -> int:
+        """Rows created or changed by this run (0 means the store already held everything)."""
+        crawled = sum(s["new"] + s["updated"] for s in self.sources)
+        return crawled + sum(int(step.get("changed", 0)) for step in self.steps.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(ok=self.ok, failed=self.failed, changed=self.changed)
+        return data
+
+
+def _call_step(target: str, engine: Any, settings: Any) -> dict[str, Any]:
+    module_name, func_name = target.split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    result = func(engine, settings) or {}
+    return {"status": "ok", **result}
+
+
+def _run_step(report: NightlyReport, target: str, engine: Any, settings: Any, progress: Progress) -> None:
+    name = target.split(":")[1]
+    progress(f"step {name}")
+    try:
+        report.steps[name] = _call_step(target, engine, settings)
+    except Exception as exc:  # a failing step is reported; the others still run
+        log.exception("step %s failed", name)
+        report.steps[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _mark_crashed(engine: Any) -> int:
+    with session(engine) as s:
+        stale = s.exec(select(CrawlRun).where(CrawlRun.status == "running")).all()
+        for run in stale:
+            run.status, run.finished_at = "crashed", run.finished_at or utcnow()
+            s.add(run)
+        for src in s.exec(select(SourceRun).where(SourceRun.status == "running")).all():
+            src.status = "crashed"
+            s.add(src)
+        s.commit()
+        return len(stale)
+
+
+def _record_source(engine: Any, run_id: int, result: SpiderResult, started: datetime) -> None:
+    with session(engine) as s:
+        s.add(SourceRun(run_id=run_id, source=result.source, status="ok" if result.ok else "failed",
+                        requests=result.requests, items_new=result.new, items_updated=result.updated,
+                        items_unchanged=result.unchanged, errors=result.errors,
+                        error_text=result.error_text, started_at=started, finished_at=utcnow()))
+        s.commit()
+
+
+def run_nightly(
+    settings: Any,
+    *,
+    kind: str = "nightly",
+    env: dict[str, str] | None = None,
+    replay: bool = False,
+    export_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> NightlyReport:
+    """Run the whole job once; raises ``AlreadyRunning`` when another run holds the lock."""
+    progress = progress or (lambda message: log.info("%s", message))
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(data_dir / "nightly.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise AlreadyRunning(f"another run holds {lock.lock_file}") from exc
+    try:
+        return _run_locked(settings, kind=kind, env=env or {}, replay=replay,
+                           export_dir=export_dir, progress=progress, data_dir=data_dir)
+    finally:
+        lock.release()
+
+
+def _run_locked(settings: Any, *, kind: str, env: dict[str, str], replay: bool,
+                export_dir: Path | None, progress: Progress, data_dir: Path) -> NightlyReport:
+    engine = open_store(settings.database_url)
+    crashed = _mark_crashed(engine)
+    if crashed:
+        progress(f"marked {crashed} interrupted earlier run(s) as crashed")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    log_path = data_dir / "logs" / f"{kind}-{stamp}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with session(engine) as s:
+        run = CrawlRun(kind=kind, log_path=str(log_path))
+        s.add(run)
+        s.commit()
+        run_id = run.id or 0
+    report = NightlyReport(run_id=run_id, started_at=utcnow(), log_path=str(log_path))
+    for target in BEFORE_CRAWL:
+        _run_step(report, target, engine, settings, progress)
+    for group in settings.enabled_sources:
+        for spider in expand_sources([group]):
+            progress(f"crawl {spider}")
+            started = utcnow()
+            result = run_spider(spider, database_url=settings.database_url, env=env,
+                                replay=replay, log_file=log_path)
+            _record_source(engine, run_id, result, started)
+            report.sources.append(asdict(result))
+        for target in AFTER_GROUP.get(group, []) if group in SOURCE_GROUPS else []:
+            _run_step(report, target, engine, settings, progress)
+    for target in PROCESS_STEPS:
+        _run_step(report, target, engine, settings, progress)
+    progress("export")
+    folder = export_dir or data_dir / "exports" / datetime.now(UTC).strftime("%Y-%m-%d")
+    try:
+        from tracker.exports.run import export_all
+
+        report.exports = export_all(engine, folder=folder)
+        report.export_dir = str(folder)
+    except Exception as exc:
+        log.exception("export failed")
+        report.steps["export"] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    report.finished_at = utcnow()
+    _finish(engine, report, data_dir)
+    engine.dispose()
+    return report
+
+
+def _finish(engine: Any, report: NightlyReport, data_dir: Path) -> None:
+    data = report.to_dict()
+    reports = data_dir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / f"run-{report.run_id}.json").write_text(json.dumps(data, indent=2, default=str), "utf-8")
+    with session(engine) as s:
+        run = s.get(CrawlRun, report.run_id)
+        if run is not None:
+            run.status = "ok" if report.ok else "failed"
+            run.finished_at = report.finished_at
+            run.report = json.loads(json.dumps(data, default=str))
+            s.add(run)
+            s.commit()
+
+
+def format_report(report: NightlyReport) -> str:
+    lines = [f"run {report.run_id}: {'ok' if report.ok else 'FAILED: ' + ', '.join(report.failed)}"]
+    for src in report.sources:
+        state = "ok" if src["ok"] else f"failed ({src['error_text']})"
+        lines.append(f"  {src['source']:<24} {src['requests']:>5} requests  {src['new']:>5} new  "
+                     f"{src['updated']:>5} updated  {src['unchanged']:>5} unchanged  "
+                     f"{src['errors']:>3} errors  {src['seconds']:6.1f}s  {state}")
+    for name, step in report.steps.items():
+        figures = ", ".join(f"{k}={v}" for k, v in step.items() if k != "status")
+        lines.append(f"  step {name:<19} {step.get('status')}  {figures}")
+    if report.export_dir:
+        lines.append(f"  exports in {report.export_dir}")
+    lines.append(f"  log: {report.log_path}")
+    return "\n".join(lines)
