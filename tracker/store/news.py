@@ -43,3 +43,9 @@ def upsert_news_item(session: Session, *, record: NewsRecord) -> Outcome:
 @register_saver(NewsRecord)
 def _save_news(record: NewsRecord, session: Session) -> Outcome:
     return upsert_news_item(session, record=record)
+
+
+def news_urls_with_body(session: Session) -> set[str]:
+    """URLs already stored with their body text (their pages need not be fetched again)."""
+    rows = session.exec(select(NewsItem.url).where(NewsItem.body.is_not(None)))  # type: ignore[union-attr]
+    return set(rows)

@@ -1,0 +1,1 @@
+"""Packaged data files a user can copy and edit (news sources, known market events)."""
