@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     news_sources_file: Path | None = None
     """TOML file of news feeds and press pages; ``None`` uses the packaged list."""
 
+    news_base_url: str | None = None
+    """When set, every news URL ``https://host/path?q`` is fetched from
+    ``<news_base_url>/host/path?q`` (a mirror or the replay server); items keep the original
+    URL. A ``{base}`` placeholder in the sources file is replaced by this value too."""
+
+    market_events_file: Path | None = None
+    """TOML file of known market events to seed; ``None`` uses the packaged list."""
+
+    event_min_confidence: float = 0.7
+    """Extracted events below this confidence are stored but not used for ownership."""
+
     ncbi_api_key: str | None = None
     """NCBI API key: allows 10 requests/s instead of 3."""
 

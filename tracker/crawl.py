@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 SOURCE_GROUPS: dict[str, list[str]] = {
     "regulatory": ["fda_list"],
     "literature": [],
-    "news": [],
+    "news": ["news_feeds", "news_pages"],
 }
 
 
