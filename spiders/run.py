@@ -48,6 +48,9 @@ def summarize(name: str, stats: dict[str, Any]) -> dict[str, Any]:
         "parse_problems": int(stats.get("tracker/parse_problems", 0)),
         "finish_reason": reason,
         "ok": reason == "finished" and errors == 0,
+        # what a spider reports about its run (watermarks, file hash, rows newer than before)
+        "report": {k.removeprefix("tracker/report/"): v for k, v in stats.items()
+                   if k.startswith("tracker/report/")},
     }
 
 

@@ -45,5 +45,5 @@ def scrapy_settings(tracker: Any, *, database_url: str, replay: bool = False) ->
     )
     if replay:  # the loopback replay server: no need to be slow
         values.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, RETRY_BACKOFF_BASE=0.05,
-                      CONCURRENT_REQUESTS_PER_DOMAIN=4)
+                      CONCURRENT_REQUESTS_PER_DOMAIN=4, TRACKER_REPLAY=True)
     return values

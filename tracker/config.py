@@ -94,6 +94,25 @@ class Settings(BaseSettings):
     eudamed_rps: float = 1.0
     """EUDAMED requests per second (no published limit: stay gentle)."""
 
+    openfda_product_codes: list[str] = Field(
+        default_factory=lambda: ["QAS", "QIH", "QFM", "QDQ", "QBS", "QKB", "POK", "MYN", "QJU", "LLZ"]
+    )
+    """FDA product codes whose every 510(k) the openFDA spider collects (radiology AI:
+    triage, CADe/CADx, image processing). Numbers from the FDA AI list are queried too."""
+
+    openfda_page_size: int = 100
+    """openFDA ``limit`` per request (the API allows up to 1,000)."""
+
+    openfda_overlap_days: int = 60
+    """Incremental openFDA crawls re-ask this many days before the watermark (openFDA adds
+    decisions weeks after they are made)."""
+
+    eudamed_page_size: int = 100
+    """EUDAMED ``pageSize``/``size`` per request (the API caps it at 300)."""
+
+    eudamed_vendors: list[str] = Field(default_factory=list)
+    """Vendors to look up in EUDAMED; empty means every company in the store."""
+
     europepmc_rps: float = 5.0
     """Europe PMC requests per second."""
 

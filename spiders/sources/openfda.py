@@ -1,0 +1,178 @@
+"""openFDA device spiders: ``openfda_510k``, ``openfda_pma``, ``openfda_classification``.
+
+They start from the store: the FDA list's submission numbers (asked in batches), the
+radiology-AI product codes of ``settings.openfda_product_codes`` (510(k) only) and the product
+codes of stored registrations (classification). Paging: ``skip``/``limit`` while the result
+set fits under openFDA's skip cap (25,000); a larger set follows the ``Link: rel="next"``
+header's ``search_after`` cursor from the first page on (openFDA drops the cursor once a
+``skip`` was sent). Incremental: searches are limited to decisions on or after the watermark
+(the newest decision date seen) minus ``openfda_overlap_days``; the watermark advances only
+after a crawl without errors. Polite: ``DOWNLOAD_DELAY = 60 / openfda_rpm`` (except against
+the replay server) and the ``api_key`` when one is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.base import TrackerSpider
+from tracker.config import get_settings
+from tracker.parsers.openfda import PARSERS, SKIP_CAP, decided_since, next_link_params, or_terms
+
+BATCH = 50
+
+
+class OpenFdaSpider(TrackerSpider):
+    """Shared navigation; subclasses say which endpoint and which searches."""
+
+    endpoint = ""
+    handle_httpstatus_list = [404]  # openFDA answers "no matches" with a 404 JSON body
+
+    def __init__(self, skip_cap: str | int = SKIP_CAP, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.skip_cap = int(skip_cap)
+        self.newest: date | None = None
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if not settings.getbool("TRACKER_REPLAY"):
+            settings.set("DOWNLOAD_DELAY", 60.0 / max(1, get_settings().openfda_rpm), priority="spider")
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
+
+    # ---- what to ask ----------------------------------------------------------------
+    def searches(self, session: Any, since: date | None) -> list[str]:
+        raise NotImplementedError
+
+    def keep(self, record: Any) -> bool:
+        return True
+
+    def url(self, params: dict[str, Any]) -> str:
+        key = self.tracker_settings.openfda_api_key
+        query = {**params, **({"api_key": key} if key else {})}
+        base = self.tracker_settings.openfda_base_url.rstrip("/")
+        return f"{base}/device/{self.endpoint}.json?{urlencode(query)}"
+
+    async def start(self) -> Any:
+        from tracker.db.engine import open_store, session
+        from tracker.store.runs import get_watermark
+
+        engine = open_store(self.settings.get("TRACKER_DATABASE_URL"))
+        try:
+            with session(engine) as s:
+                mark = get_watermark(s, source=self.name)
+                self.previous = date.fromisoformat(mark) if mark else None
+                since = (self.previous - timedelta(days=self.tracker_settings.openfda_overlap_days)
+                         if self.previous else None)
+                searches = self.searches(s, since)
+        finally:
+            engine.dispose()
+        self.crawler.stats.set_value("tracker/report/searches", len(searches))
+        self.crawler.stats.set_value("tracker/report/since", since.isoformat() if since else "all")
+        limit = self.tracker_settings.openfda_page_size
+        for search in searches:
+            params = {"search": search, "limit": limit}
+            yield scrapy.Request(self.url(params), callback=self.parse_page, errback=self.on_error,
+                                 meta={"params": params, "skip": 0, "cursor": False})
+
+    # ---- pages ------------------------------------------------------------------------
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        page = PARSERS[self.endpoint](response.body, status=response.status, source_url=response.url)
+        if page.problems:
+            self.report_problems(page.problems, url=response.url)
+            if not page.records and not page.total:
+                self.fail("%s: unreadable openFDA page", response.url)
+                return
+        if page.not_found:
+            return
+        for record in page.records:
+            if not self.keep(record):
+                continue
+            self.saw(getattr(record, "decision_date", None))
+            yield record
+        yield from self.next_page(response, page)
+
+    def next_page(self, response: Response, page: Any) -> Iterator[Any]:
+        params, skip, limit = response.meta["params"], response.meta["skip"], int(response.meta["params"]["limit"])
+        got = len(page.records) + len(page.problems)
+        if got == 0 or skip + got >= page.total:
+            return
+        if response.meta["cursor"] or page.total > self.skip_cap + limit:
+            cursor = next_link_params(response.headers.get(b"Link"))
+            if not cursor or "search_after" not in cursor:
+                self.fail("%s: %d results exceed the skip cap and no search_after link came back",
+                          response.url, page.total)
+                return
+            cursor.pop("api_key", None)
+            yield scrapy.Request(self.url(cursor), callback=self.parse_page, errback=self.on_error,
+                                 meta={"params": {**cursor, "limit": cursor.get("limit", limit)},
+                                       "skip": skip + got, "cursor": True})
+            return
+        following = {**params, "skip": skip + limit}
+        yield scrapy.Request(self.url(following), callback=self.parse_page, errback=self.on_error,
+                             meta={"params": params, "skip": skip + limit, "cursor": False})
+
+    def on_error(self, failure: Any) -> None:
+        self.fail("%s failed: %s", failure.request.url, failure.getErrorMessage())
+
+    def saw(self, decided: date | None) -> None:
+        """Advance the candidate watermark (the pipeline saves it when the crawl succeeded)."""
+        if not decided or (self.newest and decided <= self.newest):
+            return
+        self.newest = decided
+        previous = getattr(self, "previous", None)
+        if previous is None or decided > previous:
+            self.new_watermark = decided.isoformat()
+            self.crawler.stats.set_value("tracker/report/watermark", self.new_watermark)
+
+
+class OpenFda510kSpider(OpenFdaSpider):
+    name = "openfda_510k"
+    endpoint = "510k"
+
+    def searches(self, session: Any, since: date | None) -> list[str]:
+        from tracker.store.registrations import fda_numbers
+
+        numbers = fda_numbers(session, kinds=["510(k)"], decided_since=since, not_enriched_by=self.name)
+        self.crawler.stats.set_value("tracker/report/numbers_asked", len(numbers))
+        searches = [or_terms("k_number", numbers[i:i + BATCH]) for i in range(0, len(numbers), BATCH)]
+        codes = self.tracker_settings.openfda_product_codes
+        if codes:
+            searches.append(or_terms("product_code", sorted(codes)) + decided_since(since))
+        return searches
+
+
+class OpenFdaPmaSpider(OpenFdaSpider):
+    name = "openfda_pma"
+    endpoint = "pma"
+
+    def searches(self, session: Any, since: date | None) -> list[str]:
+        from tracker.store.registrations import fda_numbers
+
+        self.wanted = set(fda_numbers(session, kinds=["PMA"], decided_since=since, not_enriched_by=self.name))
+        bases = sorted({n.split("/")[0] for n in self.wanted})
+        return [or_terms("pma_number", bases[i:i + BATCH]) for i in range(0, len(bases), BATCH)]
+
+    def keep(self, record: Any) -> bool:
+        # a PMA has many supplements: keep the ones the store asked about
+        return record.number in self.wanted
+
+
+class OpenFdaClassificationSpider(OpenFdaSpider):
+    name = "openfda_classification"
+    endpoint = "classification"
+
+    def searches(self, session: Any, since: date | None) -> list[str]:
+        from tracker.store.registrations import fda_product_codes
+
+        codes = fda_product_codes(session)
+        return [or_terms("product_code", codes[i:i + BATCH]) for i in range(0, len(codes), BATCH)]
+
+    def saw(self, decided: date | None) -> None:
+        """Classifications carry no decision date: no watermark."""
