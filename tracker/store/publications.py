@@ -1,62 +1,33 @@
-"""Publications: one row per paper whichever sources found it.
+"""Publications: one row per paper whichever sources found it, every source's copy kept.
 
-Matching order (see ``find_publication``): PMID, then DOI, then PMCID, then the normalised
-title with the same year. Each source's copy is kept in ``PublicationSource``.
+Matching rules live in ``tracker.store.publication_match`` (ids first, then normalised title
+and year, then preprint <-> published version). Each source's copy is kept in
+``PublicationSource`` (one row per source and external id). When a published version meets
+its preprint, the published version's fields and DOI win; a preprint never overwrites a
+published version's fields (it only fills gaps).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 
 from sqlmodel import Session, select
 
 from tracker.db.models import Publication, PublicationSource
-from tracker.names import fold
 from tracker.records import PublicationRecord, utcnow
 from tracker.store import Outcome, register_saver
+from tracker.store.publication_match import find_publication, normalize_doi, normalize_title
+
+__all__ = ["find_publication", "normalize_doi", "normalize_title", "publication_sources",
+           "upsert_publication"]
+
+log = logging.getLogger(__name__)
 
 _FIELDS = (
     "title", "abstract", "abstract_sections", "year", "pub_date", "journal", "authors",
     "publication_types", "mesh", "keywords", "grants", "conflicts", "language",
 )
-
-
-def normalize_title(title: str) -> str:
-    return fold(title)
-
-
-def normalize_doi(doi: str | None) -> str | None:
-    if not doi:
-        return None
-    doi = doi.strip().lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "doi:"):
-        if doi.startswith(prefix):
-            doi = doi[len(prefix):]
-    return doi or None
-
-
-def find_publication(session: Session, *, record: PublicationRecord) -> Publication | None:
-    """The stored paper this record describes, by ids first, then title and year."""
-    doi = normalize_doi(record.doi)
-    for column, value in ((Publication.pmid, record.pmid), (Publication.doi, doi),
-                          (Publication.pmcid, record.pmcid)):
-        if value:
-            row = session.exec(select(Publication).where(column == value)).first()
-            if row is not None:
-                return row
-    title = normalize_title(record.title)
-    if len(title) < 20:
-        return None
-    candidates = session.exec(
-        select(Publication).where(Publication.normalized_title == title)
-    ).all()
-    for row in candidates:
-        same_year = row.year is None or record.year is None or row.year == record.year
-        conflicting_ids = (record.pmid and row.pmid and record.pmid != row.pmid) or (
-            doi and row.doi and doi != row.doi and not (row.is_preprint or record.is_preprint))
-        if same_year and not conflicting_ids:
-            return row
-    return None
 
 
 def _record_values(record: PublicationRecord) -> dict[str, object]:
@@ -66,14 +37,32 @@ def _record_values(record: PublicationRecord) -> dict[str, object]:
     return values
 
 
+def _record_ids(record: PublicationRecord) -> dict[str, str | None]:
+    """The paper's ids; a preprint that names its published version takes that version's."""
+    published_pmid = getattr(record, "published_pmid", None)
+    published_doi = normalize_doi(getattr(record, "published_doi", None))
+    return {"pmid": record.pmid or published_pmid,
+            "doi": published_doi or normalize_doi(record.doi),
+            "pmcid": record.pmcid}
+
+
+def _id_free(session: Session, *, name: str, value: str, row: Publication) -> bool:
+    column = getattr(Publication, name)
+    other = session.exec(select(Publication).where(column == value)).first()
+    if other is not None and other.id != row.id:
+        log.warning("publication %s keeps %s; %s=%s already belongs to publication %s",
+                    row.id, name, name, value, other.id)
+        return False
+    return True
+
+
 def upsert_publication(session: Session, *, record: PublicationRecord) -> Outcome:
     """Insert a paper or merge this source's copy into the stored one."""
     row = find_publication(session, record=record)
     values = _record_values(record)
-    doi = normalize_doi(record.doi)
+    ids = _record_ids(record)
     if row is None:
-        row = Publication(pmid=record.pmid, doi=doi, pmcid=record.pmcid,
-                          normalized_title=normalize_title(record.title),
+        row = Publication(**ids, normalized_title=normalize_title(record.title),
                           is_preprint=record.is_preprint, is_retracted=record.is_retracted,
                           source=record.source, source_url=record.source_url,
                           fetched_at=record.fetched_at, content_hash=record.digest(), **values)
@@ -82,12 +71,13 @@ def upsert_publication(session: Session, *, record: PublicationRecord) -> Outcom
         _save_source_copy(session, publication=row, record=record)
         return Outcome.NEW
     changed = False
-    # Ids fill in; a published version's record wins over its preprint's.
-    for name, value in (("pmid", record.pmid), ("doi", doi), ("pmcid", record.pmcid)):
-        if value and not getattr(row, name):
+    prefer_new = row.is_preprint and not record.is_preprint
+    for name, value in ids.items():
+        current = getattr(row, name)
+        replace = not current or (prefer_new and name == "doi" and record.doi)
+        if value and value != current and replace and _id_free(session, name=name, value=value, row=row):
             setattr(row, name, value)
             changed = True
-    prefer_new = row.is_preprint and not record.is_preprint
     for name, value in values.items():
         current = getattr(row, name)
         if value in (None, "", []):
@@ -118,10 +108,11 @@ def _save_source_copy(session: Session, *, publication: Publication, record: Pub
     ).first()
     digest = record.digest()
     if existing is not None:
-        if existing.content_hash == digest:
+        if existing.content_hash == digest and existing.publication_id == publication.id:
             return False
         existing.raw, existing.content_hash = record.raw, digest
-        existing.fetched_at = record.fetched_at
+        existing.fetched_at, existing.source_url = record.fetched_at, record.source_url
+        existing.publication_id = publication.id or existing.publication_id
         session.add(existing)
         return True
     session.add(PublicationSource(publication_id=publication.id or 0, source=record.source,
