@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # literature queries and news resolution use).
 SOURCE_GROUPS: dict[str, list[str]] = {
     "regulatory": ["fda_list"],
-    "literature": [],
+    "literature": ["pubmed", "europepmc"],
     "news": ["news_feeds", "news_pages"],
 }
 

@@ -1,0 +1,82 @@
+"""Europe PMC REST search: JSON, ``resultType=core``, ``cursorMark`` paging.
+
+Per search term: ``search?query=...&format=json&resultType=core&pageSize=N&cursorMark=*``,
+then the ``nextCursorMark`` of each answer until it repeats (or a page comes back empty).
+Incremental by first index date: ``AND FIRST_IDATE:[since TO today]``. Brings MEDLINE records,
+PMC-only records and preprints (source PPR) with their DOIs and, where Europe PMC knows it,
+the published version of a preprint. Rate: ``europepmc_rps``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.base import TrackerSpider
+from tracker.config import get_settings
+from tracker.literature.plan import search_plan
+from tracker.parsers.europepmc import parse_search
+
+
+class EuropePmcSpider(TrackerSpider):
+    name = "europepmc"
+
+    def __init__(self, query: str = "", since: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.query = query or None
+        self.since = since or None
+        self.seen: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if not settings.getbool("TRACKER_REPLAY"):
+            settings.set("DOWNLOAD_DELAY", 1.0 / max(get_settings().europepmc_rps, 0.1), priority="spider")
+
+    def _request(self, term: str, cursor: str, number: int) -> scrapy.Request:
+        settings = self.tracker_settings
+        params = {"query": term, "format": "json", "resultType": "core",
+                  "pageSize": settings.europepmc_page_size, "cursorMark": cursor,
+                  "email": settings.contact_email}
+        url = f"{settings.europepmc_base_url.rstrip('/')}/search?{urlencode(params)}"
+        return scrapy.Request(url, callback=self.parse_page, dont_filter=True,
+                              cb_kwargs={"term": term, "cursor": cursor, "number": number})
+
+    async def start(self) -> Any:
+        settings = self.tracker_settings
+        plan = search_plan(database_url=self.settings.get("TRACKER_DATABASE_URL"), source=self.name,
+                           max_chars=settings.literature_query_chars, query=self.query, since=self.since)
+        self.new_watermark = plan.until.isoformat()
+        if not plan.terms:
+            self.logger.warning("Europe PMC: no products in the store and no query given: nothing to search")
+            return
+        self.logger.info("Europe PMC: %d search request(s) for %d product(s), index dates %s to %s",
+                         len(plan.terms), plan.products, plan.since or "the beginning", plan.until)
+        for number, term in enumerate(plan.terms, 1):
+            if plan.since:
+                term = f"({term}) AND FIRST_IDATE:[{plan.since.isoformat()} TO {plan.until.isoformat()}]"
+            yield self._request(term, "*", number)
+
+    def parse_page(self, response: Response, term: str, cursor: str, number: int) -> Iterator[Any]:
+        page = parse_search(response.body)
+        where = f"Europe PMC search {number} cursorMark={cursor}"
+        if not page.records and page.problems:
+            self.fail(f"{where} unusable, page skipped: {'; '.join(page.problems)}")
+            return
+        self.report_problems(page.problems, url=where, level=logging.WARNING)
+        if not page.records:
+            self.logger.info("%s: empty result page (%d hits); search finished", where, page.hit_count)
+            return
+        for record in page.records:
+            if record.external_id not in self.seen:
+                self.seen.add(record.external_id)
+                yield record
+        if not page.next_cursor or page.next_cursor == cursor:
+            self.logger.info("%s: last page (%d hits)", where, page.hit_count)
+            return
+        yield self._request(term, page.next_cursor, number)

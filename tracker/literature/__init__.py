@@ -1,0 +1,1 @@
+"""Literature: search queries generated from the store, statistics over stored papers."""

@@ -1,0 +1,164 @@
+"""Search queries generated from the store, one per product, so a user can audit them.
+
+A product's query is::
+
+    ( <product names> OR ( <company names> AND <AI terms> ) ) AND <imaging terms>
+
+- product names: the product's name and aliases, each a title/abstract phrase. A name of one
+  word without digits ("RAPID", "Veye") is also an ordinary word, so it counts only together
+  with a company name: ``("RAPID"[tiab] AND ("RapidAI"[tiab] OR ...))``;
+- company names: the company's name without its legal form ("Viz.ai, Inc." -> "Viz.ai") and
+  its aliases, searched in title/abstract and in author affiliations (vendor-authored papers);
+- AI terms and imaging terms: the fixed lists below.
+
+The same structure is rendered in PubMed syntax (``[tiab]``, ``[ad]``, ``[mh]``) and in Europe
+PMC syntax (``TITLE_ABS:``, ``AFF:``, ``MESH:``). Spiders OR several products into one request
+(up to a length limit), writing the AI and imaging terms once: ``(names OR (companies AND AI))
+AND imaging`` over a group equals the OR of the group's product queries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from tracker.db.models import Company, CompanyAlias, Product, ProductAlias
+from tracker.names import LEGAL_SUFFIXES, fold
+
+AI_TERMS = ["artificial intelligence", "deep learning", "machine learning", "neural network",
+            "computer-aided", "computer-assisted", "algorithm", "software"]
+AI_MESH = ["Artificial Intelligence"]
+IMAGING_TERMS = ["radiology", "radiologist", "radiologists", "imaging", "radiograph", "radiographs",
+                 "radiography", "computed tomography", "CT", "magnetic resonance", "MRI",
+                 "mammography", "tomosynthesis", "ultrasound", "PET", "angiography", "screening"]
+IMAGING_MESH = ["Diagnostic Imaging", "Radiology"]
+_FIELDS = {
+    "pubmed": {"tiab": '"{}"[tiab]', "ad": '"{}"[ad]', "mesh": '"{}"[mh]'},
+    "europepmc": {"tiab": 'TITLE_ABS:"{}"', "ad": 'AFF:"{}"', "mesh": 'MESH:"{}"'},
+}
+SOURCES = tuple(_FIELDS)
+
+
+@dataclass
+class ProductQuery:
+    """The query one product produced, with the names it used (for auditing)."""
+
+    slug: str
+    product: str
+    company: str
+    names: list[str] = field(default_factory=list)
+    names_needing_company: list[str] = field(default_factory=list)
+    company_names: list[str] = field(default_factory=list)
+    name_part: dict[str, str] = field(default_factory=dict)  # per source
+    company_part: dict[str, str] = field(default_factory=dict)  # per source ("" without a company)
+
+    def core(self, source: str) -> str:
+        """The query without the imaging terms."""
+        return _core([self], source)
+
+    def query(self, source: str = "pubmed") -> str:
+        return f"({self.core(source)}) AND {imaging_block(source)}"
+
+
+def clean_company(name: str) -> str:
+    """A company name as papers write it: without ", Inc.", "GmbH", "B.V." and the like."""
+    words = name.replace(",", " ").split()
+    while len(words) > 1 and fold(words[-1]).replace(" ", "") in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words).strip(" .,") if words else name.strip()
+
+
+def _term(source: str, kind: str, text: str) -> str:
+    return _FIELDS[source][kind].format(text.replace('"', "").strip())
+
+
+def _any(terms: list[str]) -> str:
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+
+def imaging_block(source: str) -> str:
+    return _any([_term(source, "tiab", t) for t in IMAGING_TERMS] +
+                [_term(source, "mesh", m) for m in IMAGING_MESH])
+
+
+def ai_block(source: str) -> str:
+    return _any([_term(source, "tiab", t) for t in AI_TERMS] + [_term(source, "mesh", m) for m in AI_MESH])
+
+
+def needs_company(name: str) -> bool:
+    """One word without digits: also an ordinary word, so not searched alone."""
+    return len(name.split()) == 1 and not re.search(r"\d", name)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for name in names:
+        name = " ".join(name.replace('"', "").split())
+        if len(fold(name)) >= 2:
+            seen.setdefault(fold(name), name)
+    return list(seen.values())
+
+
+def build_query(*, slug: str, product: str, aliases: list[str], company: str,
+                company_aliases: list[str]) -> ProductQuery:
+    names = _unique([product, *aliases])
+    companies = _unique([clean_company(company), *[clean_company(a) for a in company_aliases]])
+    result = ProductQuery(slug=slug, product=product, company=company, company_names=companies,
+                          names=[n for n in names if not needs_company(n)],
+                          names_needing_company=[n for n in names if needs_company(n)])
+    for source in SOURCES:
+        company_tiab = _any([_term(source, "tiab", c) for c in companies]) if companies else ""
+        parts = [_term(source, "tiab", n) for n in result.names]
+        if company_tiab:
+            parts += [f"({_term(source, 'tiab', n)} AND {company_tiab})" for n in result.names_needing_company]
+        result.name_part[source] = " OR ".join(parts)
+        result.company_part[source] = " OR ".join(
+            [_term(source, "tiab", c) for c in companies] + [_term(source, "ad", c) for c in companies])
+    return result
+
+
+def _core(queries: list[ProductQuery], source: str) -> str:
+    """Names of all products OR (companies of all products AND AI terms): the same as ORing
+    each product's own core, written once."""
+    names = [q.name_part[source] for q in queries if q.name_part.get(source)]
+    companies = [q.company_part[source] for q in queries if q.company_part.get(source)]
+    parts = list(names)
+    if companies:
+        parts.append(f"(({' OR '.join(companies)}) AND {ai_block(source)})")
+    return " OR ".join(parts)
+
+
+def product_queries(session: Session, *, slug: str | None = None) -> list[ProductQuery]:
+    """One query per product in the store (or for the product ``slug``), by slug."""
+    statement = select(Product).order_by(Product.slug)
+    if slug:
+        statement = statement.where(Product.slug == slug)
+    queries = []
+    for product in session.exec(statement).all():
+        company = session.get(Company, product.company_id)
+        aliases = list(session.exec(select(ProductAlias.alias).where(ProductAlias.product_id == product.id)))
+        company_aliases = list(session.exec(
+            select(CompanyAlias.alias).where(CompanyAlias.company_id == product.company_id)))
+        queries.append(build_query(slug=product.slug, product=product.name, aliases=aliases,
+                                   company=company.name if company else "", company_aliases=company_aliases))
+    return queries
+
+
+def joined_queries(queries: list[ProductQuery], *, source: str, max_chars: int) -> list[str]:
+    """Product cores joined with OR into requests of at most about ``max_chars`` characters,
+    each ANDed once with the imaging terms."""
+    fixed = len(imaging_block(source)) + len(ai_block(source)) + 20
+    chunks: list[list[ProductQuery]] = []
+    size = 0
+    for query in queries:
+        if not query.core(source):
+            continue
+        cost = len(query.name_part[source]) + len(query.company_part[source]) + 8
+        if not chunks or size + cost > max_chars - fixed:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(query)
+        size += cost
+    return [f"({_core(chunk, source)}) AND {imaging_block(source)}" for chunk in chunks]
