@@ -128,7 +128,7 @@ def parse_feed(body: bytes | str, *, feed_url: str, feed: str, publisher: str | 
             result.problems.append(f"{feed_url} item {number}: no title")
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
+        published = datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None
         summary = _strip_trailing(html_to_text(entry.get("summary")), item_publisher) or None
         contents = [c.get("value", "") for c in entry.get("content", [])]
         body_text = html_to_text(max(contents, key=len)) if contents else ""

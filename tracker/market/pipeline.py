@@ -1,0 +1,99 @@
+"""Processing steps of the market view (called by ``tracker process`` and the nightly job).
+
+- ``seed_events_step``: load the seed file of known events (idempotent).
+- ``extract_events_new``: extract events from news items not processed yet. A watermark
+  (``market.events``) holds the last processed news id and time, so items added or changed
+  since (a page's body arriving later, say) are read again; the natural keys of events make a
+  second pass add nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from tracker.db.engine import session
+from tracker.db.models import CompanyEvent, NewsItem
+from tracker.market.seed import load_seed
+from tracker.records import utcnow
+from tracker.store import save_record
+from tracker.store.runs import get_watermark, set_watermark
+
+log = logging.getLogger(__name__)
+WATERMARK = "market.events"
+
+
+def seed_events_step(engine: Engine, settings: Any) -> dict[str, Any]:
+    with session(engine) as s:
+        counts = load_seed(s, path=getattr(settings, "market_events_file", None))
+        s.commit()
+    return {"seed": counts, "changed": counts.get("new", 0) + counts.get("updated", 0)}
+
+
+def news_texts(item: NewsItem) -> list[str]:
+    """The texts events are read from: the title, then the body (or the summary without one)."""
+    return [item.title, item.body or item.summary or ""]
+
+
+def extract_events_new(engine: Engine, settings: Any, *, full: bool = False) -> dict[str, Any]:
+    """Extract events from new or changed news items and store them; returns figures."""
+    from tracker.market.events import EventExtractor
+    from tracker.market.resolve import CompanyResolver
+
+    seeded = seed_events_step(engine, settings)
+    counts: Counter[str] = Counter()
+    with session(engine) as s:
+        mark = None if full else _read_mark(s)
+        query = select(NewsItem).order_by(NewsItem.id)  # type: ignore[arg-type]
+        if mark:
+            query = query.where(or_(NewsItem.id > mark["last_id"],  # type: ignore[operator]
+                                    NewsItem.fetched_at > datetime.fromisoformat(mark["at"])))  # type: ignore[arg-type]
+        items = list(s.exec(query))
+        started = utcnow()
+        extractor = EventExtractor(CompanyResolver(s).names()) if items else None
+        for item in items:
+            published = item.published.date() if item.published else None
+            for event in extractor.extract(news_texts(item), published=published, news_url=item.url) if extractor else []:
+                outcome = save_record(s, record=event.to_record())
+                counts[outcome.value] += 1
+                counts["conflicts"] += _conflicts(s, event.event_type, event.company, event.counterparty)
+        last_id = max([i.id or 0 for i in items] + [mark["last_id"] if mark else 0])
+        set_watermark(s, source=WATERMARK, value=json.dumps({"last_id": last_id, "at": started.isoformat()}))
+        s.commit()
+    return {"news_items": len(items), "events": dict(counts), "seed": seeded["seed"],
+            "changed": counts["new"] + counts["updated"] + seeded["changed"]}
+
+
+def _read_mark(s: Session) -> dict[str, Any] | None:
+    value = get_watermark(s, source=WATERMARK)
+    try:
+        return json.loads(value) if value else None
+    except json.JSONDecodeError:
+        return None
+
+
+def _conflicts(s: Session, event_type: str, company: str, counterparty: str | None) -> int:
+    """1 when a trusted event says another company owns this target (logged, not changed)."""
+    if event_type != "acquisition" or not counterparty:
+        return 0
+    from tracker.store.events import session_resolver
+
+    resolver = session_resolver(s)
+    target, buyer = resolver.resolve(company), resolver.resolve(counterparty)
+    if target.company_id is None:
+        return 0
+    trusted = s.exec(select(CompanyEvent).where(
+        CompanyEvent.company_id == target.company_id, CompanyEvent.event_type == "acquisition",
+        or_(CompanyEvent.origin.in_(["seed", "manual"]), CompanyEvent.confirmed))).all()  # type: ignore[attr-defined,arg-type]
+    others = [e for e in trusted if e.counterparty_id != buyer.company_id]
+    if others and not any(e.counterparty_id == buyer.company_id for e in trusted):
+        log.info("news says %s acquired %s; the seed/confirmed events say otherwise (kept)", counterparty, company)
+        return 1
+    return 0

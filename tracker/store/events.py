@@ -1,0 +1,95 @@
+"""Market events, stored once per natural key.
+
+The key is the event type, the resolved company ids and, for ownership events
+(acquisition, merger, rebrand, closure), the status; other events (CE mark, FDA clearance,
+funding, partnership) add the year, since they recur. Saving the same event again changes
+nothing. An extracted event never overwrites a seeded, manual or confirmed one: it is left
+as it is (and counted ``UNCHANGED``); a seed row replaces an extracted one with the same key.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tracker.db.models import CompanyEvent, NewsItem
+from tracker.records import EventRecord
+from tracker.store import Outcome, register_saver
+
+log = logging.getLogger(__name__)
+OWNERSHIP_TYPES = frozenset({"acquisition", "merger", "rebrand", "closure"})
+SYMMETRIC = frozenset({"merger", "partnership"})
+TRUSTED = frozenset({"seed", "manual"})
+_FIELDS = ("event_date", "status", "stake", "sentence", "confidence", "news_item_id",
+           "source", "source_url", "origin")
+
+
+def natural_key(*, event_type: str, company_id: int, counterparty_id: int | None,
+                status: str | None, year: int | None) -> str:
+    parts = [event_type, str(company_id), str(counterparty_id or "")]
+    parts.append(status or "" if event_type in OWNERSHIP_TYPES else str(year or ""))
+    return "|".join(parts)
+
+
+def is_trusted(row: CompanyEvent) -> bool:
+    return row.origin in TRUSTED or row.confirmed
+
+
+def session_resolver(session: Session):  # type: ignore[no-untyped-def]
+    from tracker.market.resolve import CompanyResolver
+
+    resolver = session.info.get("company_resolver")
+    if resolver is None or resolver.session is not session:
+        resolver = session.info["company_resolver"] = CompanyResolver(session)
+    return resolver
+
+
+def upsert_event(session: Session, *, record: EventRecord) -> Outcome:
+    resolver = session_resolver(session)
+    where = record.news_url or record.source_url
+    company = resolver.get_or_create(record.company, source=record.source, source_url=where)
+    counterparty = (resolver.get_or_create(record.counterparty, source=record.source, source_url=where)
+                    if record.counterparty else None)
+    if counterparty is not None and counterparty.id == company.id:
+        log.info("event %s names %s on both sides; not stored", record.event_type, company.name)
+        return Outcome.UNCHANGED
+    if counterparty is not None and record.event_type in SYMMETRIC and company.name.lower() > counterparty.name.lower():
+        company, counterparty = counterparty, company  # one row whichever party is named first
+    news_id = None
+    if record.news_url:
+        news_id = session.exec(select(NewsItem.id).where(NewsItem.url == record.news_url)).first()
+    key = natural_key(event_type=record.event_type, company_id=company.id or 0,
+                      counterparty_id=counterparty.id if counterparty else None, status=record.status,
+                      year=record.event_date.year if record.event_date else None)
+    values: dict[str, Any] = {"event_date": record.event_date, "status": record.status, "stake": record.stake,
+              "sentence": record.sentence, "confidence": record.confidence, "news_item_id": news_id,
+              "source": record.source, "source_url": record.source_url or record.news_url or "",
+              "origin": record.origin}
+    row = session.exec(select(CompanyEvent).where(CompanyEvent.natural_key == key)).first()
+    if row is None:
+        session.add(CompanyEvent(event_type=record.event_type, company_id=company.id or 0,
+                                 counterparty_id=counterparty.id if counterparty else None,
+                                 natural_key=key, fetched_at=record.fetched_at, **values))
+        session.flush()
+        return Outcome.NEW
+    if record.origin == "extracted":
+        if is_trusted(row):
+            return Outcome.UNCHANGED  # a seeded, manual or confirmed event is never overwritten
+        if record.confidence <= row.confidence:
+            return Outcome.UNCHANGED  # the first, or best, supporting sentence stays
+    changed = [name for name in _FIELDS if getattr(row, name) != values[name]]
+    if not changed:
+        return Outcome.UNCHANGED
+    for name in changed:
+        setattr(row, name, values[name])
+    row.fetched_at = record.fetched_at
+    session.add(row)
+    session.flush()
+    return Outcome.UPDATED
+
+
+@register_saver(EventRecord)
+def _save_event(record: EventRecord, session: Session) -> Outcome:
+    return upsert_event(session, record=record)
