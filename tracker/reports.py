@@ -39,6 +39,11 @@ def format_stats(data: dict[str, Any]) -> str:
     for key, value in data.items():
         if key in ("counts", "registrations"):
             continue
+        if key == "market":
+            from tracker.market.metrics import format_market
+
+            lines += format_market(value)
+            continue
         if isinstance(value, dict) and all(not isinstance(v, (dict, list)) for v in value.values()):
             lines += _table(key.replace("_", " ").capitalize(), value)
         else:
