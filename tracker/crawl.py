@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 # Spiders per source group, in crawl order (regulators first: they make the products that
 # literature queries and news resolution use).
 SOURCE_GROUPS: dict[str, list[str]] = {
-    "regulatory": ["fda_list"],
+    "regulatory": ["fda_list", "openfda_510k", "openfda_pma", "openfda_classification", "eudamed"],
     "literature": ["pubmed", "europepmc"],
     "news": ["news_feeds", "news_pages"],
 }

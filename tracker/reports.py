@@ -11,6 +11,10 @@ from tracker.store.stats import registrations_by, table_counts
 
 def build_stats(session: Session, *, market: bool = False, evidence: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {"counts": table_counts(session), "registrations": registrations_by(session)}
+    from tracker.products.stats import products_per_company, registrations_by_source_year
+
+    data["products_per_company"] = products_per_company(session)
+    data["registrations_by_source_year"] = registrations_by_source_year(session)
     if market:
         from tracker.market.metrics import market_stats
 

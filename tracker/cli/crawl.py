@@ -45,6 +45,17 @@ def crawl(
     finally:
         if server is not None:
             server.stop()
+    from tracker.crawl import SOURCE_GROUPS
+
+    if set(names) & set(SOURCE_GROUPS["regulatory"]):  # the store holds products, not raw rows
+        from tracker.db.engine import session
+        from tracker.products.resolution import resolve_products
+
+        engine = open_store(settings.database_url)
+        with session(engine) as s:
+            resolved = resolve_products(s)
+        engine.dispose()
+        typer.echo(f"products: {resolved}", err=as_json)
     if as_json:
         echo_json([asdict(r) for r in results])
     if not all(r.ok for r in results):

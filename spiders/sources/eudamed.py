@@ -1,0 +1,189 @@
+"""EUDAMED devices and certificates for the vendors in the store.
+
+For each vendor (``-a vendors="A,B"``, else ``settings.eudamed_vendors``, else every company in
+the store): the actor search (``/eos?name=``) gives its SRN(s); then its devices
+(``/devices/udiDiData?srn=``, each device's detail for legislation and device-linked
+certificates) and its certificates (``/certificates/search/?actorSrn=``). Pages start at 0.
+
+Guard against the API's habit of ignoring unknown parameters: before anything else the
+spider counts each endpoint unfiltered; a filtered answer with the unfiltered total, or any
+row that does not match its filter, fails the crawl loudly (logged as an error, rows not
+stored) instead of storing everyone's devices under one vendor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.base import TrackerSpider
+from tracker.config import get_settings
+from tracker.names import LEGAL_SUFFIXES, fold, normalize_company
+from tracker.parsers.eudamed import (
+    FilterIgnored,
+    certificate_record,
+    certificates_of,
+    check_filter,
+    device_record,
+    legislation,
+    parse_page,
+)
+
+ENDPOINTS = {"eos": "/eos", "devices": "/devices/udiDiData", "certificates": "/certificates/search/"}
+
+
+def search_name(name: str) -> str:
+    """``"ScreenPoint Medical B.V."`` -> ``"screenpoint medical"`` (legal form dropped)."""
+    tokens = name.replace(",", " ").split()
+    while len(tokens) > 1 and fold(tokens[-1]).replace(" ", "") in LEGAL_SUFFIXES:
+        tokens.pop()
+    return " ".join(tokens).lower()
+
+
+class EudamedSpider(TrackerSpider):
+    name = "eudamed"
+
+    def __init__(self, vendors: str = "", name_param: str = "name", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.vendors_arg = [v.strip() for v in vendors.split(",") if v.strip()]
+        self.name_param = name_param  # a parameter name, so a test can misspell it
+        self.unfiltered: dict[str, int] = {}
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if not settings.getbool("TRACKER_REPLAY"):
+            settings.set("DOWNLOAD_DELAY", 1.0 / max(0.01, get_settings().eudamed_rps), priority="spider")
+
+    def url(self, endpoint: str, **params: Any) -> str:
+        size = params.pop("size", self.tracker_settings.eudamed_page_size)
+        query = {**params, "page": params.pop("page", 0), "pageSize": size, "size": size}
+        if endpoint == "devices":
+            query["iso2Code"] = "en"
+        query["languageIso2Code"] = "en"
+        return f"{self.tracker_settings.eudamed_base_url.rstrip('/')}{ENDPOINTS[endpoint]}?{urlencode(query)}"
+
+    def vendors(self) -> list[str]:
+        names = self.vendors_arg or list(self.tracker_settings.eudamed_vendors)
+        if not names:
+            from sqlmodel import select
+
+            from tracker.db.engine import open_store, session
+            from tracker.db.models import Company
+
+            engine = open_store(self.settings.get("TRACKER_DATABASE_URL"))
+            try:
+                with session(engine) as s:
+                    names = list(s.exec(select(Company.name)))
+            finally:
+                engine.dispose()
+        return sorted({search_name(n) for n in names if search_name(n)})
+
+    async def start(self) -> Any:
+        # control probes first: the unfiltered size of each endpoint
+        for endpoint in ENDPOINTS:
+            yield scrapy.Request(self.url(endpoint, size=1), callback=self.parse_probe,
+                                 errback=self.on_error, cb_kwargs={"endpoint": endpoint}, priority=10)
+
+    def parse_probe(self, response: Response, endpoint: str) -> Iterator[Any]:
+        page = parse_page(response.body)
+        if page.problems:
+            self.fail("%s: %s", response.url, page.problems[0])
+            return
+        self.unfiltered[endpoint] = page.total
+        if len(self.unfiltered) < len(ENDPOINTS):
+            return
+        vendors = self.vendors()
+        self.crawler.stats.set_value("tracker/report/vendors", len(vendors))
+        for vendor in vendors:
+            yield scrapy.Request(self.url("eos", **{self.name_param: vendor}), callback=self.parse_actors,
+                                 errback=self.on_error, cb_kwargs={"vendor": vendor})
+
+    def _guarded(self, response: Response, endpoint: str, *, key: str, expected: str,
+                 contains: bool = False) -> Any:
+        page = parse_page(response.body)
+        if page.problems:
+            self.fail("%s: %s", response.url, page.problems[0])
+            return None
+        try:
+            unfiltered = self.unfiltered.get(endpoint, 0)
+            if page.total > 1 and page.total == unfiltered:
+                raise FilterIgnored(f"the filtered search returned all {unfiltered} {endpoint} rows")
+            check_filter(page.rows, key=key, expected=expected, contains=contains)
+        except FilterIgnored as exc:
+            self.crawler.stats.inc_value("tracker/report/filter_ignored")
+            self.fail("%s: %s (nothing stored from this page)", response.url, exc)
+            return None
+        return page
+
+    def parse_actors(self, response: Response, vendor: str) -> Iterator[Any]:
+        page = self._guarded(response, "eos", key="name", expected=vendor, contains=True)
+        if page is None:
+            return
+        for actor in page.rows:
+            srn = str(actor.get("srn") or "")
+            if not srn or not normalize_company(str(actor.get("name"))).startswith(normalize_company(vendor)):
+                continue
+            self.crawler.stats.inc_value("tracker/report/actors")
+            holder = str(actor["name"])
+            yield scrapy.Request(self.url("devices", srn=srn), callback=self.parse_devices,
+                                 errback=self.on_error, cb_kwargs={"srn": srn, "page": 0})
+            yield scrapy.Request(self.url("certificates", actorSrn=srn), callback=self.parse_certificates,
+                                 errback=self.on_error, cb_kwargs={"srn": srn, "holder": holder, "page": 0})
+
+    def parse_devices(self, response: Response, srn: str, page: int) -> Iterator[Any]:
+        found = self._guarded(response, "devices", key="manufacturerSrn", expected=srn)
+        if found is None:
+            return
+        base = self.tracker_settings.eudamed_base_url.rstrip("/")
+        for row in found.rows:
+            detail_url = f"{base}/devices/basicUdiData/udiDiData/{row.get('uuid')}?languageIso2Code=en"
+            yield scrapy.Request(detail_url, callback=self.parse_detail, errback=self.on_error,
+                                 cb_kwargs={"row": row, "list_url": response.url})
+        if not found.last and found.rows:
+            yield scrapy.Request(self.url("devices", srn=srn, page=page + 1), callback=self.parse_devices,
+                                 errback=self.on_error, cb_kwargs={"srn": srn, "page": page + 1})
+
+    def parse_detail(self, response: Response, row: dict[str, Any], list_url: str) -> Iterator[Any]:
+        import json
+
+        try:
+            detail = json.loads(response.body)
+        except ValueError as exc:
+            self.fail("%s: malformed JSON: %s", response.url, exc)
+            return
+        try:
+            device = device_record(row, source_url=list_url, detail=detail)
+        except ValueError as exc:
+            self.report_problems([str(exc)], url=list_url)
+            return
+        yield device
+        for cert in certificates_of(detail):
+            try:
+                yield certificate_record(cert, source_url=response.url, holder=device.applicant,
+                                         srn=row.get("manufacturerSrn"), device=device.device_name,
+                                         default_legislation=legislation(detail.get("legislation")))
+            except ValueError as exc:
+                self.report_problems([str(exc)], url=response.url)
+
+    def parse_certificates(self, response: Response, srn: str, holder: str, page: int) -> Iterator[Any]:
+        found = self._guarded(response, "certificates", key="actorSrn", expected=srn)
+        if found is None:
+            return
+        for cert in found.rows:
+            try:
+                yield certificate_record(cert, source_url=response.url, holder=str(cert.get("actorName") or holder),
+                                         srn=srn)
+            except ValueError as exc:
+                self.report_problems([str(exc)], url=response.url)
+        if not found.last and found.rows:
+            yield scrapy.Request(self.url("certificates", actorSrn=srn, page=page + 1),
+                                 callback=self.parse_certificates, errback=self.on_error,
+                                 cb_kwargs={"srn": srn, "holder": holder, "page": page + 1})
+
+    def on_error(self, failure: Any) -> None:
+        self.fail("%s failed: %s", failure.request.url, failure.getErrorMessage())
