@@ -175,8 +175,8 @@ def read_dev() -> list[dict]:
             except json.JSONDecodeError:
                 print(f"{path.name}:{number}: not JSON, skipped")
                 continue
-            key = paper_pmid(paper) or paper_doi(paper)
-            if paper.get("title") and key:  # papers without PMID or DOI are left out
+            key = paper_pmid(paper) or paper_doi(paper) or str(paper.get("id") or "")
+            if paper.get("title") and key:
                 papers.setdefault(key, paper)
     return [papers[k] for k in sorted(papers)]
 
@@ -197,7 +197,7 @@ def preprint_title(title: str) -> str:
 def main() -> None:
     articles: list[str] = []
     epmc: list[dict] = []
-    counts = {"real": 0, "real_in_epmc": 0, "dev_pubmed": 0, "dev_epmc": 0, "dev_both": 0, "dev_epmc_doi_only": 0,
+    counts = {"real": 0, "real_in_epmc": 0, "dev_pubmed": 0, "dev_epmc": 0, "dev_both": 0, "dev_epmc_without_pmid": 0,
               "preprints": 0, "negatives_pubmed": 0, "negatives_epmc": 0}
     # (a) real E-utilities articles, served as recorded; their Europe PMC twins are composed
     for path in REAL:
@@ -220,13 +220,15 @@ def main() -> None:
     for paper in dev:
         pmid = paper_pmid(paper) or ""
         year = int(paper["year"]) if str(paper.get("year") or "").isdigit() else None
-        if not pmid:  # no PMID in the labelled set: Europe PMC only, under the DOI
-            epmc.append(epmc_result(source="DOI", ident=paper_doi(paper) or "", pmid=None, doi=paper_doi(paper),
+        if not pmid:  # no PMID in the labelled set: Europe PMC only, under its DOI or its dev id
+            doi = paper_doi(paper)
+            source, ident = ("DOI", doi) if doi else ("DEV", str(paper["id"]).split(":", 1)[-1])
+            epmc.append(epmc_result(source=source, ident=ident, pmid=None, doi=doi,
                                     title=paper["title"], sections=split_sections(paper.get("abstract") or ""),
                                     year=year, journal=paper.get("journal"), authors=paper_authors(paper),
                                     types=list(paper.get("publication_types") or []),
                                     mesh=list(paper.get("mesh") or [])))
-            counts["dev_epmc_doi_only"] += 1
+            counts["dev_epmc_without_pmid"] += 1
             continue
         fields = dict(pmid=pmid, title=paper["title"], sections=split_sections(paper.get("abstract") or ""),
                       year=year, journal=paper.get("journal"), authors=paper_authors(paper),

@@ -14,6 +14,14 @@ from tracker.names import normalize_product
 from tracker.replay import Fault
 from tracker.store.companies import get_or_create_company
 
+SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot"
+
+
+def efetch_page_sizes() -> list[int]:
+    """Articles per recorded efetch page, counted from the files."""
+    return [p.read_text("utf-8").count("<PubmedArticle>")
+            for p in sorted((SNAPSHOT / "pubmed").glob("efetch_*.xml"))]
+
 
 def seed_product(db_url: str) -> None:
     engine = open_store(db_url)
@@ -111,7 +119,7 @@ def test_http_429_with_retry_after_is_retried(replay, db_url: str, tmp_path: Pat
     replay.add_fault(Fault(path_prefix="/pubmed/esearch.fcgi", status=429, retry_after=1, times=1))
     log = tmp_path / "429.log"
     result = crawl("pubmed", replay, db_url, log)
-    assert result.ok and result.new == 217
+    assert result.ok and result.new == sum(efetch_page_sizes())
     assert "HTTP 429 on" in log.read_text() and "waiting 1.0s before retry 1" in log.read_text()
 
 
@@ -122,7 +130,7 @@ def test_malformed_xml_page_is_skipped_and_stored_papers_untouched(crawled, repl
                            query_contains="retstart=0&", times=1))
     log = tmp_path / "bad.log"
     result = crawl("pubmed", replay, db_url, log)
-    assert not result.ok and result.unchanged == 17  # the other page went on
+    assert not result.ok and result.unchanged == sum(efetch_page_sizes()[1:])  # the other pages went on
     assert "efetch page retstart=0 unusable, page skipped: line 1: malformed XML" in log.read_text()
     assert rows(db_url) == before
 

@@ -116,6 +116,15 @@ class Settings(BaseSettings):
     europepmc_rps: float = 5.0
     """Europe PMC requests per second."""
 
+    pubmed_batch_size: int = 200
+    """PubMed ids per efetch request (``retmax``; NCBI advises at most 200 per GET)."""
+
+    europepmc_page_size: int = 1000
+    """Europe PMC ``pageSize`` per search request (the API allows up to 1,000)."""
+
+    literature_query_chars: int = 4000
+    """Longest search term sent in one request; products are ORed into requests up to it."""
+
     news_rps: float = 1.0
     """Requests per second to each news site."""
 

@@ -11,6 +11,11 @@ from tracker.store.stats import registrations_by, table_counts
 
 def build_stats(session: Session, *, market: bool = False, evidence: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {"counts": table_counts(session), "registrations": registrations_by(session)}
+    from tracker.literature.stats import publications_by
+
+    papers = publications_by(session)
+    data.update(papers_by_source=papers["by_source"], papers_by_year=papers["by_year"],
+                papers_by_journal=papers["by_journal"])
     from tracker.products.stats import products_per_company, registrations_by_source_year
 
     data["products_per_company"] = products_per_company(session)
