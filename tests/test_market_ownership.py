@@ -10,7 +10,12 @@ from sqlmodel import Session, select
 
 from tracker.db.models import Company, Product, Registration
 from tracker.market.metrics import market_stats
-from tracker.market.ownership import OwnershipGraph, owners_table, product_history, ultimate_parent_on
+from tracker.market.ownership import (
+    OwnershipGraph,
+    owners_table,
+    product_history,
+    ultimate_parent_on,
+)
 from tracker.market.seed import SeedError, load_seed, read_seed
 from tracker.records import EventRecord
 from tracker.store import save_record
