@@ -1,0 +1,1 @@
+"""Linking papers to the products they evaluate: mentions, embeddings, faiss, decision."""

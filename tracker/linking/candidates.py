@@ -1,0 +1,269 @@
+"""Candidate products for a paper, from gazetteer mentions, with the context of each.
+
+A candidate collects every mention that points at one product: its own name or alias
+(``product``), a family name ("Lunit INSIGHT", resolved by topic), or the company alone
+("a commercial algorithm (Aidoc)", resolved by topic and only in a sentence about
+software). Weak mentions (short or everyday names) count only when corroborated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.linking.catalog import CatalogProduct
+from tracker.linking.context import (
+    ANAPHOR,
+    CITATION,
+    COMMERCIAL,
+    EVALUATION,
+    PURPOSE,
+    SCANNER,
+    SOFTWARE,
+    about_ai,
+    clause_around,
+    is_development,
+    is_radiology_ai,
+    is_review,
+    refine_section,
+    section_at,
+    sections,
+)
+from tracker.linking.papers import Paper
+from tracker.linking.topics import Topics, agreement
+from tracker.names import fold
+from tracker.nlp.gazetteer import Gazetteer, Mention, matcher_text
+from tracker.nlp.lexicon import is_common
+from tracker.nlp.variants import company_forms
+
+_NEAR = 40  # characters around a weak mention searched for "software", "algorithm", ...
+
+
+@dataclass
+class Sighting:
+    """One mention of a candidate, with the sentence around it."""
+
+    mention: Mention
+    field: str  # title | abstract
+    sentence: str
+    section: str  # title | background | purpose | body | conclusion
+    evaluative: bool
+    citing: bool
+    commercial: bool
+
+
+@dataclass
+class Candidate:
+    product: str
+    via: str  # product | family | company
+    sightings: list[Sighting] = field(default_factory=list)
+    strong: bool = False
+    company_named: bool = False
+    topic_fit: int = 0  # findings shared with the paper
+    modality: int = 0  # 1 agree, 0 unknown, -1 conflict
+    similarity: float | None = None
+
+
+@dataclass
+class Analysis:
+    paper: Paper
+    candidates: dict[str, Candidate]
+    companies: set[str]
+    side_companies: set[str]  # named in affiliations or conflict statements
+    topics: Topics
+    review: bool
+    development: bool
+
+
+class CandidateFinder:
+    def __init__(self, products: Sequence[CatalogProduct]) -> None:
+        self.products = {p.key: p for p in products}
+        self.gazetteer = Gazetteer(list(products))
+        self.topics = {p.key: Topics.of(" ".join([p.name, *p.aliases, p.description]), p.modality)
+                       for p in products}
+        self.name_words = {p.key: _name_words(p) for p in products}
+
+    def analyse(self, papers: Sequence[Paper]) -> list[Analysis]:
+        nlp = self.gazetteer.nlp
+        titles = list(nlp.pipe(matcher_text(p.title) for p in papers))
+        abstracts = list(nlp.pipe(matcher_text(p.abstract) for p in papers))
+        return [self._one(p, t, a) for p, t, a in zip(papers, titles, abstracts, strict=True)]
+
+    def _one(self, paper: Paper, title_doc: Any, abstract_doc: Any) -> Analysis:
+        gaz = self.gazetteer
+        title_found = gaz.find(title_doc, paper.title)
+        abstract_found = gaz.find(abstract_doc, paper.abstract)
+        side = gaz.find_text(paper.side_text) if paper.side_text else None
+        companies = title_found.companies | abstract_found.companies | (
+            side.companies if side else set())
+        topics = Topics.of(paper.text)
+        sightings: list[Sighting] = []
+        sightings += _sightings(title_found.mentions, title_doc, paper.title, "title")
+        sightings += _sightings(abstract_found.mentions, abstract_doc, paper.abstract, "abstract")
+        ai_paper = is_radiology_ai(paper.text)
+        ai_topic = about_ai(paper.title, [s.sentence for s in sightings if s.section == "purpose"]
+                            + _purpose_sentences(paper.abstract))
+        candidates: dict[str, Candidate] = {}
+        for s in sightings:  # own names first, then family and company mentions by topic
+            if s.mention.kind == "product" and self._counts(s, companies):
+                for key in s.mention.targets:
+                    self._add(candidates, key, "product", s, companies)
+        # one span may name several companies' products ("Volpara" under two legal names):
+        # resolve over all of them together
+        pooled: dict[tuple[str, int, int], set[str]] = {}
+        for s in sightings:
+            if s.mention.kind != "product":
+                pooled.setdefault((s.field, s.mention.start, s.mention.end), set()).update(
+                    s.mention.targets)
+        for s in sightings:
+            m = s.mention
+            if m.kind == "product" or not self._counts(s, companies):
+                continue
+            if m.kind == "company" and not (SOFTWARE.search(s.sentence) or (
+                    ai_paper and not SCANNER.search(s.sentence))):
+                continue  # "scanned on a Siemens scanner" says nothing about software
+            if m.kind == "company" and not ai_topic:
+                continue  # "density measured by software (Volpara)" in a surgery paper
+            if any(o.mention.kind == "product" and o.mention.company == m.company
+                   and (o.field, o.sentence) == (s.field, s.sentence) for o in sightings):
+                continue  # "ChestLink (Oxipit, Vilnius)": the company attributes a named product
+            pool = tuple(sorted(pooled[(s.field, m.start, m.end)]))
+            for key in self._resolve(pool, topics, paper.text):
+                if key in m.targets:
+                    self._add(candidates, key, m.kind, s, companies)
+        for key, cand in candidates.items():
+            fit = agreement(self.topics[key], topics)
+            cand.topic_fit, cand.modality = fit.findings, fit.modality
+        return Analysis(paper, candidates, companies, side.companies if side else set(), topics,
+                        review=is_review(paper.title, paper.publication_types),
+                        development=is_development(paper.abstract))
+
+    def _counts(self, s: Sighting, companies: set[str]) -> bool:
+        """Strong mentions count; weak ones need the company, a trademark sign or version,
+        or (unless made of everyday words) a software word next to them."""
+        m = s.mention
+        if m.strong and not m.very_common:
+            return True
+        if m.company in companies or m.marked:
+            return True
+        if m.very_common or (m.plain and not _capitalised_word(m.text)):
+            return False
+        return bool(SOFTWARE.search(_near(s)))
+
+    def _named(self, key: str, text: str) -> float:
+        """The share of a product's own name words (brand removed) the paper uses:
+        "FFRCT (HeartFlow)" points at "HeartFlow FFRct Analysis", not "HeartFlow Plaque"."""
+        words = self.name_words[key]
+        if not words:
+            return 0.0
+        low = text.lower()
+        return sum(1 for w in words if re.search(rf"\b{re.escape(w)}\b", low)) / len(words)
+
+    def _resolve(self, targets: tuple[str, ...], topics: Topics, text: str) -> list[str]:
+        """The family members or company products the paper's topic points at."""
+        scored = []
+        for key in targets:
+            fit = agreement(self.topics[key], topics)
+            if fit.conflict:
+                continue
+            if fit.findings > 0 or (len(targets) == 1 and fit.modality > 0):
+                # most shared findings, then fewest of its own findings the paper lacks
+                rank = (fit.findings, self._named(key, text),
+                        -(fit.product_findings - fit.findings), fit.modality)
+                scored.append((rank, fit.weight, key))
+        if not scored:
+            return []
+        best = max(rank for rank, _, _ in scored)
+        top = [(weight, key) for rank, weight, key in scored if rank == best]
+        heaviest = max(weight for weight, _ in top)
+        # head-to-head within one vendor ("Aidoc ICH and PE") keeps every well-named member
+        return [key for weight, key in top if weight >= heaviest / 2]
+
+    def _add(self, candidates: dict[str, Candidate], key: str, via: str, s: Sighting,
+             companies: set[str]) -> None:
+        cand = candidates.setdefault(key, Candidate(product=key, via=via))
+        cand.sightings.append(s)
+        cand.strong = cand.strong or (s.mention.strong and via == "product")
+        cand.company_named = cand.company_named or self.products[key].company_key in companies
+
+
+def _purpose_sentences(abstract: str) -> list[str]:
+    """Sentences of the abstract's purpose/objective section, or that state an aim."""
+    marks = sections(abstract)
+    out = []
+    for i, (start, kind) in enumerate(marks):
+        if kind == "purpose":
+            end = marks[i + 1][0] if i + 1 < len(marks) else len(abstract)
+            out.append(abstract[start:end])
+    out += re.findall(r"[^.]*\b(?:we aimed|we sought|the aim|the purpose|this study)[^.]*\.",
+                      abstract, re.IGNORECASE)
+    return out
+
+
+def _name_words(product: CatalogProduct) -> list[str]:
+    """Lower-cased words of the product name without the company's words and fillers."""
+    split = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z])", " ", product.name)
+    brand = set(fold(" ".join(company_forms(product.company, product.company_aliases))).split())
+    words = re.findall(r"[A-Za-z0-9]+", split)
+    return list(dict.fromkeys(w.lower() for w in words if w.lower() not in brand
+                              and w.lower() not in {"for", "and", "the", "of", "with"}
+                              and w.lower() not in {"analysis", "software", "ai", "system"}))
+
+
+def _capitalised_word(text: str) -> bool:
+    """An everyday word written all in capitals ("RAPID LVO"): how brands are written."""
+    return any(len(w) >= 4 and w.isupper() and w.isalpha() and is_common(w)
+               for w in re.findall(r"[A-Za-z]+", text))
+
+
+def _near(s: Sighting) -> str:
+    """The words around a mention inside its sentence."""
+    text = s.sentence
+    at = text.find(s.mention.text)
+    if at < 0:
+        return text
+    return text[max(0, at - _NEAR):at + len(s.mention.text) + _NEAR]
+
+
+def _annotates(m: Mention, mentions: list[Mention], text: str) -> bool:
+    """A name inside the parenthesis right after another product of the same company
+    annotates it: "RAPID LVO (RAPID 4.9, iSchemaView)" names one product, not two."""
+    if m.kind != "product":
+        return False
+    for other in mentions:
+        if (other.kind == "product" and other.company == m.company and other.end <= m.start
+                and other.targets != m.targets
+                and re.fullmatch(r"\s*\(\s*", text[other.end:m.start])):
+            return True
+    return False
+
+
+def _sightings(mentions: list[Mention], doc: Any, text: str, field_name: str) -> list[Sighting]:
+    if not mentions:
+        return []
+    sents = list(doc.sents)
+    marks = sections(text) if field_name == "abstract" else []
+    out = []
+    for m in mentions:
+        if _annotates(m, mentions, text):
+            continue
+        sent = sents[m.sentence] if m.sentence < len(sents) else sents[-1]
+        sentence = text[sent.start_char:sent.end_char].strip()
+        if field_name == "title":
+            section = "title"
+        else:
+            section = refine_section(
+                section_at(marks, sent.start_char, m.sentence, len(sents)), sentence)
+        clause = clause_around(sentence, m.text)
+        citing = bool(CITATION.search(clause))
+        evaluative = section == "title" or (bool(EVALUATION.search(clause)) and not citing
+                                            and section != "background")
+        if section == "background" and not citing and m.sentence + 1 < len(sents):
+            # "Two tools, X and Y, are marketed. We assessed their ability ..."
+            following = sents[m.sentence + 1].text
+            evaluative = bool(PURPOSE.search(following) and ANAPHOR.search(following))
+        out.append(Sighting(m, field_name, sentence, section, evaluative, citing,
+                            bool(COMMERCIAL.search(sentence))))
+    return out

@@ -1,0 +1,221 @@
+"""The decision: which candidate products a paper evaluates.
+
+Each candidate (see ``candidates.py``) gets a score from documented parts; a link needs
+``score >= LINK_THRESHOLD``. The parts, and why:
+
+=====================  =======  ===========================================================
+part                   value    reason
+=====================  =======  ===========================================================
+base: own name         0.55     a strong name or alias of the product ("Lunit INSIGHT CXR")
+base: weak name        0.45     a short or everyday name confirmed by its company or a sign
+base: family           0.40     "Lunit INSIGHT", "BriefCase": the topic picked the member
+base: company only     0.35     "a commercial algorithm (Aidoc)": the topic picked it
+in the title           +0.25    titles name what a paper is about
+evaluated              +0.15    a mention sentence reports the study (not background)
+named again            +0.05    each further sentence naming it (at most +0.10)
+company named too      +0.05    for a product name: the vendor appears in text or affiliations
+commercial cue         +0.10    family/company mention in a sentence saying "commercial", "FDA"
+topic fits             +0.10    the product's findings appear in the paper, modality agrees
+modality conflict      -0.25    a chest X-ray product in a mammography paper
+similarity             ±0.10    0.4 x (cosine(paper, product) - 0.35), clipped
+only cited             -0.35    every sentence naming it cites ("such as", "previously")
+only in background     -0.15    named only in the background, never where the study is told
+review / editorial     -0.50    reviews are not evidence for a product (DOMAIN.md)
+own algorithm          -0.20    the paper develops its own model and names the product only
+                                as a comparator outside the title (not when the product's
+                                company is among the authors: then the model is the product)
+=====================  =======  ===========================================================
+
+Embedding-only candidates (no mention at all) are considered only when ``embedding_only_min``
+is set, and link only above that cosine with a fitting topic: precision comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tracker.linking.candidates import Analysis, Candidate, CandidateFinder, Sighting
+from tracker.linking.catalog import CatalogProduct
+from tracker.linking.context import is_radiology_ai
+from tracker.linking.papers import Paper
+from tracker.linking.topics import agreement
+
+LINKER_VERSION = "1"
+LINK_THRESHOLD = 0.6
+BASE = {"product": 0.55, "weak": 0.45, "family": 0.40, "company": 0.35}
+TITLE_BONUS = 0.25
+EVALUATED_BONUS = 0.15
+REPEAT_BONUS, REPEAT_MAX = 0.05, 0.10
+COMPANY_BONUS = 0.05
+COMMERCIAL_BONUS = 0.10
+TOPIC_BONUS = 0.10
+MODALITY_PENALTY = 0.25
+SIMILARITY_WEIGHT, SIMILARITY_PIVOT, SIMILARITY_CAP = 0.4, 0.35, 0.10
+CITED_PENALTY = 0.35
+BACKGROUND_PENALTY = 0.15
+REVIEW_PENALTY = 0.50
+DEVELOPMENT_PENALTY = 0.20
+SIMILARITY_TIE = 0.03
+"""Family members with the same topic fit within this cosine of the best are all kept."""
+
+
+@dataclass
+class Link:
+    paper: str
+    product: str
+    score: float
+    method: str
+    evidence: str
+    features: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PaperResult:
+    paper: Paper
+    links: list[Link]
+    rejected: list[Link]
+    vector: np.ndarray | None = None
+    relevant: bool = False
+
+
+class Linker:
+    def __init__(self, products: Sequence[CatalogProduct], *, embedder: Any = None,
+                 threshold: float = LINK_THRESHOLD, embedding_only_min: float | None = None) -> None:
+        self.products = {p.key: p for p in products}
+        self.order = [p.key for p in products]
+        self.finder = CandidateFinder(products)
+        self.embedder = embedder
+        self.threshold = threshold
+        self.embedding_only_min = embedding_only_min
+        self._product_vectors: np.ndarray | None = None
+
+    @property
+    def product_vectors(self) -> np.ndarray:
+        if self._product_vectors is None:
+            texts = [self.products[k].text for k in self.order]
+            self._product_vectors = self.embedder.embed(texts)
+        return self._product_vectors
+
+    def link(self, papers: Sequence[Paper], *, embed_relevant: bool = False) -> list[PaperResult]:
+        """Decide links for a batch. Papers with a candidate are embedded (for similarity);
+        papers without one are embedded only with ``embed_relevant`` (for the search index)
+        or for embedding-only candidates, and only when they pass the radiology-AI filter."""
+        analyses = self.finder.analyse(papers)
+        relevant = [bool(a.candidates) or is_radiology_ai(a.paper.text) for a in analyses]
+        wanted = [i for i, a in enumerate(analyses)
+                  if self.embedder is not None and (
+                      (a.candidates and not a.review)
+                      or (relevant[i] and (embed_relevant or self.embedding_only_min is not None)))]
+        vectors: dict[int, np.ndarray] = {}
+        if wanted:
+            matrix = self.embedder.embed([analyses[i].paper.text for i in wanted])
+            vectors = dict(zip(wanted, matrix, strict=True))
+        results = []
+        for i, analysis in enumerate(analyses):
+            vector = vectors.get(i)
+            if vector is not None:
+                self._similarities(analysis, vector)
+            links, rejected = self._decide(analysis, vector)
+            results.append(PaperResult(analysis.paper, links, rejected, vector, relevant[i]))
+        return results
+
+    def _similarities(self, analysis: Analysis, vector: np.ndarray) -> None:
+        if not analysis.candidates:
+            return
+        sims = self.product_vectors @ vector
+        position = {k: i for i, k in enumerate(self.order)}
+        for key, cand in analysis.candidates.items():
+            cand.similarity = float(sims[position[key]])
+        _break_ties(analysis)
+
+    def _decide(self, analysis: Analysis, vector: np.ndarray | None) -> tuple[list[Link], list[Link]]:
+        links, rejected = [], []
+        for cand in analysis.candidates.values():
+            link = self._score(analysis, cand)
+            (links if link.score >= self.threshold else rejected).append(link)
+        if not analysis.candidates and vector is not None and self.embedding_only_min is not None:
+            links += self._embedding_only(analysis, vector)
+        links.sort(key=lambda link: -link.score)
+        return links, rejected
+
+    def _score(self, analysis: Analysis, cand: Candidate) -> Link:
+        sightings = cand.sightings
+        if cand.via == "product":
+            base = BASE["product"] if cand.strong else BASE["weak"]
+        else:
+            base = BASE[cand.via]
+        parts: dict[str, float] = {"base": base}
+        if any(s.section == "title" for s in sightings):
+            parts["title"] = TITLE_BONUS
+        if any(s.evaluative for s in sightings):
+            parts["evaluated"] = EVALUATED_BONUS
+        n_sentences = len({(s.field, s.sentence) for s in sightings})
+        if n_sentences > 1:
+            parts["repeated"] = min(REPEAT_MAX, REPEAT_BONUS * (n_sentences - 1))
+        if cand.via == "product" and cand.company_named:
+            parts["company"] = COMPANY_BONUS
+        if cand.via != "product" and any(s.commercial for s in sightings):
+            parts["commercial"] = COMMERCIAL_BONUS
+        if cand.topic_fit > 0 and cand.modality >= 0:
+            parts["topic"] = TOPIC_BONUS
+        if cand.modality < 0:
+            parts["modality_conflict"] = -MODALITY_PENALTY
+        if cand.similarity is not None:
+            parts["similarity"] = float(np.clip(
+                SIMILARITY_WEIGHT * (cand.similarity - SIMILARITY_PIVOT), -SIMILARITY_CAP,
+                SIMILARITY_CAP))
+        if all(s.citing and s.section != "title" for s in sightings):
+            parts["only_cited"] = -CITED_PENALTY
+        elif all(s.section == "background" for s in sightings):
+            parts["only_background"] = -BACKGROUND_PENALTY
+        if analysis.review:
+            parts["review"] = -REVIEW_PENALTY
+        vendor_paper = self.products[cand.product].company_key in analysis.side_companies
+        if analysis.development and "title" not in parts and not vendor_paper:
+            parts["own_algorithm"] = -DEVELOPMENT_PENALTY
+        score = round(max(0.0, min(1.0, sum(parts.values()))), 3)
+        method = {"product": "mention", "family": "family+topic",
+                  "company": "company+topic"}[cand.via]
+        if parts.get("similarity", 0.0) > 0:
+            method += "+embedding"
+        return Link(analysis.paper.key, cand.product, score, method, _evidence(sightings),
+                    {"parts": parts, "similarity": cand.similarity})
+
+    def _embedding_only(self, analysis: Analysis, vector: np.ndarray) -> list[Link]:
+        sims = self.product_vectors @ vector
+        out = []
+        for i in np.argsort(-sims)[:3]:
+            key = self.order[int(i)]
+            fit = agreement(self.finder.topics[key], analysis.topics)
+            if sims[i] >= (self.embedding_only_min or 1.0) and fit.fits and not analysis.review:
+                out.append(Link(analysis.paper.key, key, round(float(sims[i]), 3), "embedding",
+                                analysis.paper.title, {"similarity": float(sims[i])}))
+        return out
+
+
+def _break_ties(analysis: Analysis) -> None:
+    """Among candidates reached through one family or company mention with the same topic
+    fit, keep those whose similarity is within ``SIMILARITY_TIE`` of the best."""
+    groups: dict[tuple[str, int, int], list[Candidate]] = {}
+    for cand in analysis.candidates.values():
+        if cand.via == "product":
+            continue
+        for s in cand.sightings:
+            groups.setdefault((s.field, s.mention.start, s.mention.end), []).append(cand)
+    for group in groups.values():
+        if len(group) < 2 or any(c.similarity is None for c in group):
+            continue
+        best = max(c.similarity or 0.0 for c in group)
+        for cand in group:
+            if (cand.similarity or 0.0) < best - SIMILARITY_TIE:
+                analysis.candidates.pop(cand.product, None)
+
+
+def _evidence(sightings: list[Sighting]) -> str:
+    """The sentence that best supports the link: an evaluative abstract sentence first."""
+    ranked = sorted(sightings, key=lambda s: (not s.evaluative, s.citing, s.field == "title"))
+    return ranked[0].sentence if ranked else ""

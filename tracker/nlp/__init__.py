@@ -1,0 +1,1 @@
+"""Language processing on a blank spaCy pipeline: gazetteer, sentence splitting, cues."""

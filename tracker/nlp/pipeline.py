@@ -1,0 +1,33 @@
+"""The shared spaCy pipeline: ``spacy.blank("en")`` plus a rule sentencizer.
+
+No statistical model is downloaded; components built by the project (the gazetteer in
+``tracker.nlp.gazetteer``, the cue matchers in ``tracker.nlp.cues``) run on its docs.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+# Trademark signs are blanked (same length, so character offsets stay valid) before
+# tokenising: "NeuroQuant®" and "NeuroQuant" must give the same tokens.
+_TRADEMARKS = re.compile(r"[\u00ae\u2122\u2120\u00a9]")
+# Typographic apostrophes and dashes become ASCII so "Lunit’s" splits like "Lunit's".
+_TRANSLATE = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-", "\u2011": "-",
+                            "\u2012": "-", "\u2013": "-", "\u00a0": " "})
+
+
+def clean_text(text: str) -> str:
+    """Text ready for the tokenizer, with the same length as the input."""
+    return _TRADEMARKS.sub(" ", text.translate(_TRANSLATE))
+
+
+@lru_cache(maxsize=1)
+def build_nlp() -> Any:
+    """A blank English pipeline with a sentencizer (built once per process)."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
