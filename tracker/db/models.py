@@ -206,6 +206,18 @@ class PaperProductLink(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class LinkState(SQLModel, table=True):
+    """Which linker version and product set last linked a paper (with or without links), so
+    ``tracker process`` relinks only new or changed papers, or all after the catalogue changed."""
+
+    publication_id: int = Field(foreign_key="publication.id", primary_key=True)
+    model_version: str = Field(index=True)
+    content_hash: str = ""
+    links: int = 0
+    relevant: bool = False  # passed the radiology-AI filter (embedded and indexed)
+    linked_at: datetime = _ts()
+
+
 class EvidenceGrade(SQLModel, table=True):
     """The automatic grade of one paper."""
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 00:04:27.753433
+Create Date: 2026-11-28 00:32:20.286031
 """
 from alembic import op
 import sqlalchemy as sa
@@ -180,6 +180,19 @@ def upgrade() -> None:
     with op.batch_alter_table('evidencegrade', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evidencegrade_level'), ['level'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidencegrade_publication_id'), ['publication_id'], unique=True)
+
+    op.create_table('linkstate',
+    sa.Column('publication_id', sa.Integer(), nullable=False),
+    sa.Column('model_version', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('links', sa.Integer(), nullable=False),
+    sa.Column('relevant', sa.Boolean(), nullable=False),
+    sa.Column('linked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['publication_id'], ['publication.id'], name=op.f('fk_linkstate_publication_id_publication')),
+    sa.PrimaryKeyConstraint('publication_id', name=op.f('pk_linkstate'))
+    )
+    with op.batch_alter_table('linkstate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_linkstate_model_version'), ['model_version'], unique=False)
 
     op.create_table('product',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -371,6 +384,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_product_company_id'))
 
     op.drop_table('product')
+    with op.batch_alter_table('linkstate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_linkstate_model_version'))
+
+    op.drop_table('linkstate')
     with op.batch_alter_table('evidencegrade', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidencegrade_publication_id'))
         batch_op.drop_index(batch_op.f('ix_evidencegrade_level'))
