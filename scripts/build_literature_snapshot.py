@@ -9,7 +9,7 @@ Reads only files inside the project (a clone can rebuild it):
 - off-topic negatives: a fixed sample of 200 items of tests/data/corpora/pubmedqa/ori_pqal.json.
 
 Writes E-utilities answers (one esearch on the history server, efetch pages of 200) and
-Europe PMC ``core`` JSON pages (25 results each, cursorMark paging) with their manifest.jsonl,
+Europe PMC ``core`` JSON pages (100 results each, cursorMark paging) with their manifest.jsonl,
 and a PROVENANCE.md per folder. Which paper goes to which source is fixed by its PMID, so a
 rebuild gives the same files. Everything it composes is marked as such in PROVENANCE.md.
 """
@@ -38,7 +38,7 @@ PQAL = ROOT / "tests" / "data" / "corpora" / "pubmedqa" / "ori_pqal.json"
 REAL = sorted((ROOT / "tests" / "fixtures" / "pubmed").glob("*pubmed*.xml"))
 WEBENV = "MCID_radai_snapshot_0001"
 EFETCH_BATCH = 200
-EPMC_PAGE = 25
+EPMC_PAGE = 100
 NEGATIVES = 200
 HEADER = ('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN"'
           ' "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n')

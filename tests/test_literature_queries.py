@@ -110,3 +110,16 @@ def test_stats_command_shows_paper_sections(db, db_url: str) -> None:  # type: i
     result = CliRunner().invoke(app, ["stats", "--database-url", db_url])
     assert result.exit_code == 0, result.output
     assert "Papers by source" in result.output and "Papers by journal" in result.output
+
+
+def test_ordinary_phrases_need_the_company() -> None:
+    query = build_query(slug="x", product="Pericardial effusion", aliases=["V6.0", "Brainlab Elements (7.0); RT"],
+                        company="Aidoc Medical, Ltd.", company_aliases=[])
+    assert query.names == [] and query.names_needing_company == ["Pericardial effusion", "V6.0"]
+    assert query.skipped_names == ["Brainlab Elements (7.0); RT"]
+
+
+def test_acronyms_digits_and_company_words_make_names_distinctive() -> None:
+    query = build_query(slug="x", product="Lunit INSIGHT CXR", aliases=["AI4CMR", "Caption Guidance"],
+                        company="Caption Health", company_aliases=["Lunit"])
+    assert query.names == ["Lunit INSIGHT CXR", "AI4CMR", "Caption Guidance"]

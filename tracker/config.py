@@ -123,7 +123,8 @@ class Settings(BaseSettings):
     """Europe PMC ``pageSize`` per search request (the API allows up to 1,000)."""
 
     literature_query_chars: int = 4000
-    """Longest search term sent in one request; products are ORed into requests up to it."""
+    """Longest search term (URL-encoded) sent in one request; products are ORed into
+    requests up to it (URLs stay under 8,190 bytes, the usual server limit)."""
 
     news_rps: float = 1.0
     """Requests per second to each news site."""

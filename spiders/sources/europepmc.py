@@ -35,6 +35,7 @@ class EuropePmcSpider(TrackerSpider):
     @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
+        settings.set("URLLENGTH_LIMIT", 8190, priority="spider")  # long OR-ed search terms
         if not settings.getbool("TRACKER_REPLAY"):
             settings.set("DOWNLOAD_DELAY", 1.0 / max(get_settings().europepmc_rps, 0.1), priority="spider")
 

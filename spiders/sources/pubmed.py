@@ -40,6 +40,7 @@ class PubmedSpider(TrackerSpider):
     @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
+        settings.set("URLLENGTH_LIMIT", 8190, priority="spider")  # long OR-ed search terms
         if not settings.getbool("TRACKER_REPLAY"):
             settings.set("DOWNLOAD_DELAY", 1.0 / get_settings().effective_pubmed_rps, priority="spider")
             settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="spider")

@@ -4,9 +4,15 @@ A product's query is::
 
     ( <product names> OR ( <company names> AND <AI terms> ) ) AND <imaging terms>
 
-- product names: the product's name and aliases, each a title/abstract phrase. A name of one
-  word without digits ("RAPID", "Veye") is also an ordinary word, so it counts only together
-  with a company name: ``("RAPID"[tiab] AND ("RapidAI"[tiab] OR ...))``;
+- product names: the product's name and aliases, each a title/abstract phrase. A name that is
+  not distinctive counts only together with a company name:
+  ``("RAPID"[tiab] AND ("RapidAI"[tiab] OR ...))``. Distinctive: one word of at least 5
+  characters with a digit ("AI4CMR"), or several words of which one has a digit, is an
+  acronym (all capitals, 3+ letters: "INSIGHT CXR") or is a word of the company's name
+  ("Caption Guidance" by Caption Health). Searches ignore case, so "RAPID", "Veye", "Red Dot"
+  or "Pericardial effusion" alone would match ordinary words. Names longer than 80
+  characters or holding ";" (several device names run together in a registry field) are
+  left out and listed as skipped;
 - company names: the company's name without its legal form ("Viz.ai, Inc." -> "Viz.ai") and
   its aliases, searched in title/abstract and in author affiliations (vendor-authored papers);
 - AI terms and imaging terms: the fixed lists below.
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote_plus
 
 from sqlmodel import Session, select
 
@@ -50,6 +57,7 @@ class ProductQuery:
     company: str
     names: list[str] = field(default_factory=list)
     names_needing_company: list[str] = field(default_factory=list)
+    skipped_names: list[str] = field(default_factory=list)
     company_names: list[str] = field(default_factory=list)
     name_part: dict[str, str] = field(default_factory=dict)  # per source
     company_part: dict[str, str] = field(default_factory=dict)  # per source ("" without a company)
@@ -87,9 +95,21 @@ def ai_block(source: str) -> str:
     return _any([_term(source, "tiab", t) for t in AI_TERMS] + [_term(source, "mesh", m) for m in AI_MESH])
 
 
-def needs_company(name: str) -> bool:
-    """One word without digits: also an ordinary word, so not searched alone."""
-    return len(name.split()) == 1 and not re.search(r"\d", name)
+def needs_company(name: str, company_words: set[str] | None = None) -> bool:
+    """True when the name could be an ordinary phrase (see the module docstring)."""
+    words = name.split()
+    if len(words) == 1:
+        return not (len(name) >= 5 and re.search(r"\d", name) and re.search(r"[A-Za-z]", name))
+    for word in words:
+        letters = re.sub(r"[^A-Za-z]", "", word)
+        if re.search(r"\d", word) or (len(letters) >= 3 and letters.isupper()) \
+                or fold(word) in (company_words or set()):
+            return False
+    return True
+
+
+def usable_name(name: str) -> bool:
+    return len(name) <= 80 and ";" not in name
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -103,11 +123,14 @@ def _unique(names: list[str]) -> list[str]:
 
 def build_query(*, slug: str, product: str, aliases: list[str], company: str,
                 company_aliases: list[str]) -> ProductQuery:
-    names = _unique([product, *aliases])
+    all_names = _unique([product, *aliases])
+    names = [n for n in all_names if usable_name(n)]
     companies = _unique([clean_company(company), *[clean_company(a) for a in company_aliases]])
+    company_words = {w for c in companies for w in fold(c).split() if len(w) >= 3}
     result = ProductQuery(slug=slug, product=product, company=company, company_names=companies,
-                          names=[n for n in names if not needs_company(n)],
-                          names_needing_company=[n for n in names if needs_company(n)])
+                          names=[n for n in names if not needs_company(n, company_words)],
+                          names_needing_company=[n for n in names if needs_company(n, company_words)],
+                          skipped_names=[n for n in all_names if not usable_name(n)])
     for source in SOURCES:
         company_tiab = _any([_term(source, "tiab", c) for c in companies]) if companies else ""
         parts = [_term(source, "tiab", n) for n in result.names]
@@ -122,8 +145,9 @@ def build_query(*, slug: str, product: str, aliases: list[str], company: str,
 def _core(queries: list[ProductQuery], source: str) -> str:
     """Names of all products OR (companies of all products AND AI terms): the same as ORing
     each product's own core, written once."""
-    names = [q.name_part[source] for q in queries if q.name_part.get(source)]
-    companies = [q.company_part[source] for q in queries if q.company_part.get(source)]
+    names = list(dict.fromkeys(q.name_part[source] for q in queries if q.name_part.get(source)))
+    companies = list(dict.fromkeys(term for q in queries if q.company_part.get(source)
+                                   for term in q.company_part[source].split(" OR ")))
     parts = list(names)
     if companies:
         parts.append(f"(({' OR '.join(companies)}) AND {ai_block(source)})")
@@ -147,18 +171,18 @@ def product_queries(session: Session, *, slug: str | None = None) -> list[Produc
 
 
 def joined_queries(queries: list[ProductQuery], *, source: str, max_chars: int) -> list[str]:
-    """Product cores joined with OR into requests of at most about ``max_chars`` characters,
-    each ANDed once with the imaging terms."""
-    fixed = len(imaging_block(source)) + len(ai_block(source)) + 20
+    """Products ORed into search terms of at most about ``max_chars`` characters once
+    URL-encoded (a product whose own query is longer gets a term of its own)."""
     chunks: list[list[ProductQuery]] = []
-    size = 0
     for query in queries:
         if not query.core(source):
             continue
-        cost = len(query.name_part[source]) + len(query.company_part[source]) + 8
-        if not chunks or size + cost > max_chars - fixed:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(query)
-        size += cost
+        if chunks and _encoded(f"({_core([*chunks[-1], query], source)}) AND {imaging_block(source)}") <= max_chars:
+            chunks[-1].append(query)
+        else:
+            chunks.append([query])
     return [f"({_core(chunk, source)}) AND {imaging_block(source)}" for chunk in chunks]
+
+
+def _encoded(term: str) -> int:
+    return len(quote_plus(term))
