@@ -1,0 +1,66 @@
+"""The TUI's access to the store: one engine per app, opened on first use in a worker, and
+the product rows + evidence set shared by the Products and Evidence-gaps screens (cached,
+dropped when a person records an override)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from tracker.views.evidence import EvidenceSet, evidence_set
+from tracker.views.products import ProductRow, product_rows
+
+
+@dataclass
+class ProductsBundle:
+    rows: list[ProductRow]
+    evidence: EvidenceSet
+
+
+class StoreData:
+    def __init__(self, settings: Any, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._products: ProductsBundle | None = None
+        self.generation = 0
+        """Bumped whenever cached views are dropped; screens reload when it changed."""
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                from tracker.db.engine import open_store
+
+                self._engine = open_store(self.settings.database_url)
+            return self._engine
+
+    def session(self) -> Session:
+        from tracker.db.engine import session
+
+        return session(self.engine)
+
+    def products(self) -> ProductsBundle:
+        """Product rows with their evidence (read once, then cached)."""
+        engine = self.engine
+        with self._lock:
+            if self._products is None:
+                from tracker.db.engine import session
+
+                with session(engine) as s:
+                    evidence = evidence_set(s)
+                    self._products = ProductsBundle(product_rows(s, evidence=evidence), evidence)
+            return self._products
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._products = None
+            self.generation += 1
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,90 @@
+"""One product: registrations, linked papers (level, features, supporting sentence, score),
+news and the company's ownership history. Enter on a paper opens it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.widget import Widget
+from textual.widgets import DataTable, Label, Static
+
+from tracker.tui.screens.detail_base import DetailScreen, features_text
+from tracker.tui.text import cell, clip
+from tracker.views.product_detail import ProductDetail, product_detail
+
+
+class ProductDetailScreen(DetailScreen):
+    AUTO_FOCUS = "#product-papers"
+
+    def __init__(self, product_id: int) -> None:
+        super().__init__()
+        self.product_id = product_id
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("Loading…", id="product-title", classes="detail-text", markup=False)
+        yield Label("Registrations", classes="pane-title")
+        yield DataTable(id="product-registrations", cursor_type="row")
+        yield Label("Linked papers (Enter opens one)", classes="pane-title")
+        yield DataTable(id="product-papers", cursor_type="row", zebra_stripes=True)
+        yield Label("News naming the product or its company", classes="pane-title")
+        yield DataTable(id="product-news", cursor_type="row")
+        yield Label("Ownership history of the company", classes="pane-title")
+        yield DataTable(id="product-ownership", cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.query_one("#product-registrations", DataTable).add_columns(
+            "regulator", "kind", "number", "decision", "class", "device name", "source")
+        self.query_one("#product-papers", DataTable).add_columns(
+            "year", "level", "title", "features", "supporting sentence", "score", "method", "review")
+        self.query_one("#product-news", DataTable).add_columns("date", "publisher", "title", "url")
+        self.query_one("#product-ownership", DataTable).add_columns("since", "owner", "event", "source")
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        with self.tracker.store.session() as s:
+            detail = product_detail(s, product_id=self.product_id)
+        self.deliver(self.show, detail)
+
+    def show(self, detail: ProductDetail | None) -> None:
+        title = self.query_one("#product-title", Static)
+        if detail is None:
+            title.update("This product is no longer in the store.")
+            return
+        self.sub_title = detail.name
+        head = Text(detail.name, style="bold")
+        head.append(f"  by {detail.company}")
+        for label, value in (("modality", detail.modality), ("subspecialty", detail.subspecialty)):
+            if value:
+                head.append(f" · {label}: {value}")
+        if detail.source_url:
+            head.append(f"\n{detail.source_url}", style="dim")
+        if detail.description:
+            head.append(f"\n{detail.description}")
+        title.update(head)
+        regs = self.query_one("#product-registrations", DataTable)
+        for r in detail.registrations:
+            regs.add_row(*map(cell, (r["regulator"], r["kind"], r["number"], r["decision_date"],
+                                     r["ce_class"], clip(r["device_name"], 30), r["url"])))
+        papers = self.query_one("#product-papers", DataTable)
+        for p in detail.papers:
+            papers.add_row(cell(p.year), cell(p.level or "not evidence"), cell(clip(p.title, 60)),
+                           cell(features_text(p.features)), cell(clip(p.sentence, 60)),
+                           cell(p.score), cell(p.method), cell(p.decided),
+                           key=str(p.publication_id))
+        news = self.query_one("#product-news", DataTable)
+        for n in detail.news:
+            news.add_row(*map(cell, (n["date"], n["publisher"], clip(n["title"], 60), n["url"])))
+        owners = self.query_one("#product-ownership", DataTable)
+        for o in detail.ownership:
+            owners.add_row(*map(cell, (o["since"], o["owner"], f"event {o['event_id']}", o["url"])))
+        if not detail.ownership:
+            owners.add_row(cell("–"), cell("independent (no acquisition recorded)"), cell(""), cell(""))
+
+    @on(DataTable.RowSelected, "#product-papers")
+    def open_paper(self, event: DataTable.RowSelected) -> None:
+        from tracker.tui.screens.paper_detail import PaperDetailScreen
+
+        self.app.push_screen(PaperDetailScreen(int(str(event.row_key.value))))

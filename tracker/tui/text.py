@@ -1,0 +1,40 @@
+"""Scraped text shown as text: every cell and label goes through :func:`cell`, so a title
+containing ``[bold]`` or ``[/]`` is displayed literally, never parsed as markup."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rich.text import Text
+
+NONE = "–"
+
+
+def cell(value: object, *, style: str = "") -> Text:
+    """A table cell: None as a dash, booleans as yes/no, dates in ISO 8601, floats to 2 places."""
+    if isinstance(value, Text):
+        return value
+    if value is None or value == "":
+        return Text(NONE, style="dim")
+    if isinstance(value, bool):
+        return Text("yes" if value else "no", style=style)
+    if isinstance(value, datetime):
+        return Text(value.strftime("%Y-%m-%d %H:%M"), style=style)
+    if isinstance(value, date):
+        return Text(value.isoformat(), style=style)
+    if isinstance(value, float):
+        return Text(f"{value:.2f}", style=style)
+    return Text(str(value), style=style)
+
+
+def clip(value: str, width: int) -> str:
+    """One line of at most ``width`` characters (an ellipsis marks the cut)."""
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def labelled(label: str, value: object) -> Text:
+    """``label: value`` with the label bold and the value literal."""
+    text = Text(f"{label}: ", style="bold")
+    text.append_text(cell(value))
+    return text

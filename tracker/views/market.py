@@ -1,0 +1,91 @@
+# mypy: disable-error-code="call-overload,arg-type,misc,var-annotated"
+# (SQLModel declares columns as Python types; SQLAlchemy select() overloads reject them)
+"""The market view: brands and independent owners per year, entrants and exits, the
+acquisition timeline, the ownership tree and registrations per year by regulator.
+
+The per-year figures are the market area's (``tracker.market.metrics.market_stats``: its
+``rules`` say how each is computed, every figure as of 31 December); registrations per
+regulator and the event timeline are read here. Event convention (tracker.market): an
+event's ``company`` is the target, its ``counterparty`` the acquirer or partner.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from tracker.db.models import Company, CompanyEvent, Product, Registration
+from tracker.views.ownership import Ownership, load_ownership
+
+
+@dataclass
+class YearFigures:
+    year: int
+    brands: int
+    owners: int
+    entrants: list[str] = field(default_factory=list)
+    exits: list[str] = field(default_factory=list)
+    acquisitions: int = 0
+    top5_share: float | None = None
+    hhi: float | None = None
+
+
+@dataclass
+class MarketView:
+    years: list[YearFigures]
+    registrations: dict[str, dict[int, int]]  # regulator -> year -> count
+    timeline: list[dict[str, Any]]
+    ownership: Ownership
+    companies: dict[int, str]
+    brands: set[int]
+    rules: dict[str, str] = field(default_factory=dict)
+
+
+def _registrations(session: Session) -> dict[str, Counter[int]]:
+    per_regulator: dict[str, Counter[int]] = defaultdict(Counter)
+    for regulator, decided in session.execute(select(Registration.regulator, Registration.decision_date)):
+        if decided is not None:
+            per_regulator[regulator][decided.year] += 1
+    return per_regulator
+
+
+def _timeline(session: Session, names: dict[int, str]) -> list[dict[str, Any]]:
+    rows = session.execute(select(CompanyEvent).order_by(CompanyEvent.event_date, CompanyEvent.id)).scalars()
+    return [{"id": e.id, "date": e.event_date, "type": e.event_type,
+             "company": names.get(e.company_id, "?"),
+             "counterparty": names.get(e.counterparty_id, "") if e.counterparty_id else "",
+             "status": e.status or "", "stake": e.stake, "origin": e.origin,
+             "confirmed": e.confirmed, "url": e.source_url} for e in rows]
+
+
+def market_view(session: Session) -> MarketView:
+    from tracker.market.metrics import market_stats
+
+    ownership = load_ownership(session)
+    names = dict(session.execute(select(Company.id, Company.name)).all())
+    brands = set(session.execute(select(Product.company_id).distinct()).scalars())
+    stats = market_stats(session)
+    figures = [YearFigures(int(year), f["active_brands"], f["independent_owners"],
+                           list(f["new_entrant_companies"]), sorted(f["exit_events"]),
+                           f["acquisitions"], f["top5_share"], f["hhi"])
+               for year, f in sorted(stats["years"].items())]
+    registrations = {reg: dict(sorted(c.items())) for reg, c in sorted(_registrations(session).items())}
+    return MarketView(figures, registrations, _timeline(session, names), ownership, names, brands,
+                      dict(stats.get("rules", {})))
+
+
+def ownership_roots(view: MarketView) -> list[int]:
+    """Owners that hold at least one other company now (the tree's top level), by name."""
+    roots = {view.ownership.ultimate_parent(e.child) for e in view.ownership.edges}
+    return sorted(roots, key=lambda c: view.companies.get(c, "").casefold())
+
+
+def independent_brands(view: MarketView) -> list[int]:
+    """Brands nobody owns now and that are not closed."""
+    owned = {e.child for e in view.ownership.edges if view.ownership.owner_on(e.child) == e}
+    return sorted((c for c in view.brands if c not in owned and c not in view.ownership.closures),
+                  key=lambda c: view.companies.get(c, "").casefold())
