@@ -20,17 +20,17 @@ def publications_by(session: Session) -> dict[str, Any]:
     """Publications per source, per year and per journal (the ``TOP_JOURNALS`` largest)."""
     by_source = dict(session.exec(
         select(PublicationSource.source, func.count(func.distinct(PublicationSource.publication_id)))
-        .group_by(PublicationSource.source)).all())
+        .group_by(col(PublicationSource.source))).all())
     per_paper = (select(PublicationSource.publication_id)
-                 .group_by(PublicationSource.publication_id)
+                 .group_by(col(PublicationSource.publication_id))
                  .having(func.count(func.distinct(PublicationSource.source)) > 1))
     in_several = session.exec(select(func.count()).select_from(per_paper.subquery())).one()
     by_year = {str(y): n for y, n in session.exec(
         select(Publication.year, func.count()).where(col(Publication.year).is_not(None))
-        .group_by(Publication.year).order_by(Publication.year)).all()}
+        .group_by(col(Publication.year)).order_by(col(Publication.year))).all()}
     journals = session.exec(
         select(Publication.journal, func.count().label("n")).where(col(Publication.journal).is_not(None))
-        .group_by(Publication.journal).order_by(func.count().desc(), Publication.journal)
+        .group_by(col(Publication.journal)).order_by(func.count().desc(), col(Publication.journal))
         .limit(TOP_JOURNALS)).all()
     preprints = session.exec(select(func.count()).select_from(Publication)
                              .where(col(Publication.is_preprint).is_(True))).one()

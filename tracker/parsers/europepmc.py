@@ -94,7 +94,7 @@ def _authors(record: dict[str, Any]) -> list[Author]:
                         if isinstance(a, dict) and a.get("affiliation")]
         if not name and not affiliations:  # an unnamed author is kept only for its affiliation
             continue
-        author_id = item.get("authorId") if isinstance(item.get("authorId"), dict) else {}
+        author_id: dict[str, Any] = item["authorId"] if isinstance(item.get("authorId"), dict) else {}
         orcid = author_id.get("value") if author_id.get("type") == "ORCID" else None
         authors.append(Author(name=strip_html(name or ""), affiliations=affiliations, orcid=orcid))
     return authors
@@ -126,9 +126,8 @@ def parse_result(item: dict[str, Any], *, source_url: str = "") -> EuropePmcReco
     corrections = [c for c in _listed(item, "commentCorrectionList", "commentCorrection") if isinstance(c, dict)]
     is_preprint = source == "PPR" or "preprint" in lowered
     sections = abstract_sections(item.get("abstractText"))
-    journal_info = item.get("journalInfo") if isinstance(item.get("journalInfo"), dict) else {}
-    journal = (journal_info.get("journal") or {}).get("title") if isinstance(journal_info.get("journal"), dict) \
-        else None
+    journal_info: dict[str, Any] = item["journalInfo"] if isinstance(item.get("journalInfo"), dict) else {}
+    journal = journal_info["journal"].get("title") if isinstance(journal_info.get("journal"), dict) else None
     if not journal and is_preprint and isinstance(item.get("bookOrReportDetails"), dict):
         journal = item["bookOrReportDetails"].get("publisher")
     year_text = str(item.get("pubYear") or journal_info.get("yearOfPublication") or "")

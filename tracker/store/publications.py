@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -30,14 +31,14 @@ _FIELDS = (
 )
 
 
-def _record_values(record: PublicationRecord) -> dict[str, object]:
-    values: dict[str, object] = {f: getattr(record, f) for f in _FIELDS}
+def _record_values(record: PublicationRecord) -> dict[str, Any]:
+    values: dict[str, Any] = {f: getattr(record, f) for f in _FIELDS}
     values["authors"] = [asdict(a) for a in record.authors]
     values["affiliations"] = record.affiliations
     return values
 
 
-def _record_ids(record: PublicationRecord) -> dict[str, str | None]:
+def _record_ids(record: PublicationRecord) -> dict[str, Any]:
     """The paper's ids; a preprint that names its published version takes that version's."""
     published_pmid = getattr(record, "published_pmid", None)
     published_doi = normalize_doi(getattr(record, "published_doi", None))
