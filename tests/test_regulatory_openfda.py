@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tracker.parsers.openfda import next_link_params, parse_510k, parse_classification, parse_pma, summary_pdf_url
+from tracker.parsers.openfda import (
+    next_link_params,
+    parse_510k,
+    parse_classification,
+    parse_pma,
+    summary_pdf_url,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAP = ROOT / "data" / "snapshot" / "openfda"

@@ -105,7 +105,7 @@ def _merge_company(session: Session, *, keep: Company, drop: Company) -> None:
 def merge_company_groups(session: Session) -> dict[str, int]:
     """Apply every entry: one company per entry, other names as aliases. Idempotent."""
     merged = renamed = aliases = 0
-    companies = session.exec(select(Company).order_by(Company.id)).all()  # type: ignore[arg-type]
+    companies = list(session.exec(select(Company).order_by(Company.id)).all())  # type: ignore[arg-type]
     for entry in load_company_entries():
         members = [c for c in companies if entry.matches(c.normalized_name)]
         if not members:

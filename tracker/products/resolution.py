@@ -123,7 +123,7 @@ def resolve_products(session: Session) -> dict[str, Any]:
     Commits; returns counts (a second run returns zeros)."""
     counts: Counter[str] = Counter(merge_company_groups(session))
     pending = session.exec(select(Registration).where(Registration.product_id.is_(None))  # type: ignore[union-attr]
-                           .order_by(Registration.decision_date, Registration.id)).all()
+                           .order_by(Registration.decision_date, Registration.id)).all()  # type: ignore[arg-type]
     for reg in pending:
         if reg.kind == "EUDAMED certificate" and not (reg.extra or {}).get("device"):
             continue
