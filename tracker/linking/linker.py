@@ -21,7 +21,7 @@ similarity             ±0.10    0.4 x (cosine(paper, product) - 0.35), clipped
 only cited             -0.35    every sentence naming it cites ("such as", "previously")
 only in background     -0.15    named only in the background, never where the study is told
 review / editorial     -0.50    reviews are not evidence for a product (DOMAIN.md)
-own algorithm          -0.20    the paper develops its own model and names the product only
+own algorithm          -0.30    the paper develops its own model and names the product only
                                 as a comparator outside the title (not when the product's
                                 company is among the authors: then the model is the product)
 =====================  =======  ===========================================================
@@ -58,9 +58,7 @@ SIMILARITY_WEIGHT, SIMILARITY_PIVOT, SIMILARITY_CAP = 0.4, 0.35, 0.10
 CITED_PENALTY = 0.35
 BACKGROUND_PENALTY = 0.15
 REVIEW_PENALTY = 0.50
-DEVELOPMENT_PENALTY = 0.20
-SIMILARITY_TIE = 0.03
-"""Family members with the same topic fit within this cosine of the best are all kept."""
+DEVELOPMENT_PENALTY = 0.30
 
 
 @dataclass
@@ -130,7 +128,6 @@ class Linker:
         position = {k: i for i, k in enumerate(self.order)}
         for key, cand in analysis.candidates.items():
             cand.similarity = float(sims[position[key]])
-        _break_ties(analysis)
 
     def _decide(self, analysis: Analysis, vector: np.ndarray | None) -> tuple[list[Link], list[Link]]:
         links, rejected = [], []
@@ -195,24 +192,6 @@ class Linker:
                 out.append(Link(analysis.paper.key, key, round(float(sims[i]), 3), "embedding",
                                 analysis.paper.title, {"similarity": float(sims[i])}))
         return out
-
-
-def _break_ties(analysis: Analysis) -> None:
-    """Among candidates reached through one family or company mention with the same topic
-    fit, keep those whose similarity is within ``SIMILARITY_TIE`` of the best."""
-    groups: dict[tuple[str, int, int], list[Candidate]] = {}
-    for cand in analysis.candidates.values():
-        if cand.via == "product":
-            continue
-        for s in cand.sightings:
-            groups.setdefault((s.field, s.mention.start, s.mention.end), []).append(cand)
-    for group in groups.values():
-        if len(group) < 2 or any(c.similarity is None for c in group):
-            continue
-        best = max(c.similarity or 0.0 for c in group)
-        for cand in group:
-            if (cand.similarity or 0.0) < best - SIMILARITY_TIE:
-                analysis.candidates.pop(cand.product, None)
 
 
 def _evidence(sightings: list[Sighting]) -> str:
