@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tracker.cli import core, crawl, evaluate, literature, nightly, products  # noqa: F401
+from tracker.cli import core, crawl, evaluate, linking, literature, nightly, products  # noqa: F401
 from tracker.cli.app import app
 
 
