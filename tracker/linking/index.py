@@ -96,7 +96,10 @@ class VectorIndex:
 
         if self.kind == "flat" and getattr(faiss, "get_num_gpus", lambda: 0)() > 0:
             if self._gpu is None:
-                self._gpu = faiss.index_cpu_to_all_gpus(self.index)
+                try:
+                    self._gpu = faiss.index_cpu_to_all_gpus(self.index)
+                except (RuntimeError, AttributeError):  # a build whose GPU cloner lacks IDMap2
+                    self._gpu = self.index
             return self._gpu
         return self.index
 
