@@ -70,7 +70,7 @@ def load_ownership(session: Session) -> Ownership:
     urls: dict[int, str] = {}
     if ids:
         urls = dict(session.execute(select(CompanyEvent.id, CompanyEvent.source_url)
-                                    .where(CompanyEvent.id.in_(ids))).all())
+                                    .where(CompanyEvent.id.in_(ids))).all())  # type: ignore[union-attr]
     edges = [Edge(c.owner_id, c.company_id, c.since, c.event_id, urls.get(c.event_id, ""))
              for items in graph.controls.values() for c in items]
     return Ownership(graph, edges)

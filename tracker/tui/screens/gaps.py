@@ -23,6 +23,10 @@ from tracker.views.figures import PUBLISHED, PUBLISHED_SOURCES, grading_figures,
 from tracker.views.gaps import GAP_RULES, GAP_TITLES, Gaps, evidence_gaps
 from tracker.views.products import ProductRow, filter_rows
 
+GRADING_AUTO_LIMIT = 20_000
+"""Up to this many evidence papers the grading area's figures load by themselves; above it
+they are computed on ``f`` (a long CPU-bound computation would make the UI sluggish)."""
+
 EMPTY = ("No products in the store yet, so there is no evidence to map.\n"
          "Run `tracker demo`, or `tracker crawl regulatory` then `tracker process`.")
 ALL = "all"
@@ -41,6 +45,7 @@ class GapsScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Filter", key_display="/"),
         Binding("g", "next_gap", "Next gap list"),
+        Binding("f", "grading_figures", "Grading figures"),
         Binding("escape", "clear_filter", "Clear", show=False),
     ]
 
@@ -103,7 +108,8 @@ class GapsScreen(TrackerScreen):
                           cell(f"{100 * data.gaps.share(key):.0f}%"), key=key)
         self.show_figures(data.figures, "tracker.views.figures.store_figures (effective links x "
                           "grades, overrides applied)")
-        self.load_grading_figures()
+        if int(data.figures.get("papers", "0")) <= GRADING_AUTO_LIMIT:
+            self.load_grading_figures()
         self.apply_filter()
 
     def show_figures(self, values: dict[str, str], rule: str) -> None:
@@ -131,6 +137,10 @@ class GapsScreen(TrackerScreen):
         gap = self.query_one("#gap-select", Select).value
         prefix = f"{GAP_TITLES[str(gap)]} ({GAP_RULES[str(gap)]}) · " if gap in GAP_RULES else ""
         self.query_one("#gaps-status", Static).update(prefix + event.table.describe())
+
+    def action_grading_figures(self) -> None:
+        self.query_one("#figures-source", Static).update("computing tracker.grading figures…")
+        self.load_grading_figures()
 
     def action_focus_search(self) -> None:
         self.query_one("#gaps-filter", Input).focus()

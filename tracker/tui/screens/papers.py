@@ -58,8 +58,10 @@ class PapersScreen(TrackerScreen):
 
     def on_mount(self) -> None:
         self.query_one("#papers-empty").display = False
-        self.query_one("#papers", DataTable).add_columns(
-            "year", "level", "title", "journal", "products", "indep.", "score")
+        table = self.query_one("#papers", DataTable)  # fixed widths: stable however rows arrive
+        for label, width in (("year", 4), ("level", 5), ("title", 70), ("journal", 20),
+                             ("products", 30), ("indep.", 6), ("score", 5)):
+            table.add_column(label, width=width)
 
     def current_query(self) -> PaperQuery:
         level = self.query_one("#paper-level", Select).value
@@ -120,7 +122,8 @@ class PapersScreen(TrackerScreen):
 
     @on(Select.Changed)
     def filter_changed(self) -> None:
-        self.search()
+        if self.page is not None:  # Selects announce their first value on mount: not a change
+            self.search()
 
     @on(DataTable.RowSelected, "#papers")
     def open_detail(self, event: DataTable.RowSelected) -> None:

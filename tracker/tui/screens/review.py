@@ -42,8 +42,10 @@ class ReviewScreen(TrackerScreen):
 
     def on_mount(self) -> None:
         self.query_one("#review-empty").display = False
-        self.query_one("#queue", DataTable).add_columns(
-            "kind", "confidence", "product / level", "paper", "supporting sentence / cues")
+        queue = self.query_one("#queue", DataTable)  # fixed widths: stable however rows arrive
+        for label, width in (("kind", 5), ("confidence", 10), ("product / level", 20),
+                             ("paper", 60), ("supporting sentence / cues", 50)):
+            queue.add_column(label, width=width)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:

@@ -38,10 +38,15 @@ class RunsScreen(TrackerScreen):
 
     def on_mount(self) -> None:
         self.query_one("#runs-empty").display = False
-        self.query_one("#runs", DataTable).add_columns(
-            "run", "kind", "status", "started", "duration", "sources", "errors", "log")
-        self.query_one("#sources", DataTable).add_columns(
-            "source", "status", "requests", "new", "updated", "unchanged", "errors", "error")
+        # fixed widths: the table looks the same however fast its rows arrive
+        runs = self.query_one("#runs", DataTable)
+        for label, width in (("run", 5), ("kind", 8), ("status", 8), ("started", 16),
+                             ("duration", 8), ("sources", 7), ("errors", 6), ("log", 40)):
+            runs.add_column(label, width=width)
+        sources = self.query_one("#sources", DataTable)
+        for label, width in (("source", 12), ("status", 8), ("requests", 8), ("new", 6),
+                             ("updated", 7), ("unchanged", 9), ("errors", 6), ("error", 60)):
+            sources.add_column(label, width=width)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
