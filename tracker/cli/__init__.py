@@ -3,7 +3,19 @@
 
 from __future__ import annotations
 
-from tracker.cli import core, crawl, evaluate, linking, literature, nightly, products  # noqa: F401
+from tracker.cli import (  # noqa: F401
+    core,
+    crawl,
+    evaluate,
+    grading,
+    linking,
+    literature,
+    market,
+    nightly,
+    products,
+    review,
+    tui,
+)
 from tracker.cli.app import app
 
 

@@ -1,0 +1,50 @@
+"""Vendor independence from affiliations, funding and conflict statements."""
+
+from __future__ import annotations
+
+from tracker.grading.paper import PaperText, paper_from_json
+from tracker.grading.products import product_from_json, vendor_finder
+from tracker.grading.vendor import vendor_independence
+
+ACADEMIC = ["Department of Radiology, Radboud University Medical Center, Nijmegen, the Netherlands"]
+
+
+def _paper(**kw: object) -> PaperText:
+    base: dict[str, object] = {"id": "p", "title": "Evaluation of Lunit INSIGHT CXR"}
+    base.update(kw)
+    return paper_from_json(base)
+
+
+def test_vendor_affiliation_means_not_independent() -> None:
+    paper = _paper(affiliations=ACADEMIC + ["Lunit Inc., Seoul, South Korea"])
+    assert vendor_independence(paper, vendors=["Lunit", "Lunit Inc."])[0] is False
+    # without knowing the vendor, a company affiliation still counts
+    assert vendor_independence(paper)[0] is False
+
+
+def test_vendor_in_conflicts_or_funding_means_not_independent() -> None:
+    paper = _paper(affiliations=ACADEMIC, conflicts="J.D. received consulting fees from Lunit.")
+    assert vendor_independence(paper, vendors=["Lunit"])[0] is False
+    funded = _paper(affiliations=ACADEMIC, funding=["Lunit Inc."])
+    assert vendor_independence(funded, vendors=["Lunit"])[0] is False
+    employee = _paper(affiliations=ACADEMIC, conflicts="A.B. is an employee of a company.")
+    assert vendor_independence(employee)[0] is False
+
+
+def test_declared_no_conflicts_means_independent() -> None:
+    paper = _paper(affiliations=ACADEMIC, conflicts="The authors declare no competing interests.")
+    assert vendor_independence(paper)[0] is True
+    other = _paper(affiliations=ACADEMIC, conflicts="C.D. received speaker fees from Bayer.")
+    assert vendor_independence(other, vendors=["Lunit"])[0] is True
+
+
+def test_nothing_said_is_null() -> None:
+    assert vendor_independence(_paper())[0] is None
+
+
+def test_vendor_finder_uses_product_names_and_company_aliases() -> None:
+    product = product_from_json({"id": "lunit-cxr", "name": "Lunit INSIGHT CXR", "company": "Lunit Inc.",
+                                 "company_aliases": ["Lunit"], "aliases": ["INSIGHT CXR"]})
+    find = vendor_finder([product])
+    assert find(_paper(abstract="We tested INSIGHT CXR® on 500 radiographs.")) == ["Lunit Inc.", "Lunit"]
+    assert find(_paper(title="Chest radiograph AI", abstract="An unnamed product.")) == []

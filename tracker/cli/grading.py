@@ -1,0 +1,150 @@
+"""``tracker classify-file``, ``tracker eval grading`` and ``tracker train grading``."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, settings_for
+from tracker.cli.evaluate import eval_app
+
+train_app = typer.Typer(help="Retrain a model from labelled examples.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+ProductsFile = Annotated[Path | None, typer.Option(
+    "--products", exists=True, dir_okay=False,
+    help="products.jsonl: vendor independence uses the named products' companies.")]
+
+
+def write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write JSON Lines to a temp file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _vendor_lookup(products: Path | None) -> tuple[Any, list[str]]:
+    if products is None:
+        return None, []
+    from tracker.grading.products import read_products, vendor_finder
+
+    refs, problems = read_products(products)
+    return vendor_finder(refs), problems
+
+
+@app.command("classify-file")
+def classify_file(
+    papers: Annotated[Path, typer.Option("--papers", exists=True, dir_okay=False,
+                                         help="papers.jsonl (INTERFACES.md)")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write one grade per paper")],
+    products: ProductsFile = None,
+) -> None:
+    """Grade every paper of a JSONL file: level, confidence, study features and cues."""
+    from tracker.grading.classifier import active_model
+    from tracker.grading.grader import grade_papers
+    from tracker.grading.paper import read_papers
+
+    settings = settings_for()
+    items, problems = read_papers(papers)
+    vendors_for, product_problems = _vendor_lookup(products)
+    problems += product_problems
+    for problem in problems:
+        typer.echo(f"{problem} (skipped)", err=True)
+    model = active_model(settings.data_dir)
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(items), 512):
+        grades = grade_papers(items[start:start + 512], model=model, vendors_for=vendors_for,
+                              review_threshold=settings.review_threshold,
+                              device=settings.device)
+        rows.extend(g.to_json() for g in grades)
+    write_jsonl_atomic(out, rows)
+    typer.echo(f"{out}: {len(rows)} papers graded"
+               + (f", {len(problems)} lines skipped" if problems else ""), err=True)
+    if problems:
+        raise typer.Exit(3)
+
+
+@eval_app.command("grading")
+def eval_grading(
+    gold: Annotated[list[Path], typer.Option(
+        "--gold", exists=True, dir_okay=False,
+        help="Labelled papers (gold_level, gold_features); repeat for several files")],
+    products: ProductsFile = None,
+    as_json: AsJson = False,
+    folds: Annotated[int, typer.Option(help="Folds when the gold set overlaps training")] = 5,
+) -> None:
+    """Accuracy, macro-F1, confusion matrix, bucket and feature accuracy on a labelled set.
+
+    When gold papers were in the active model's training set, levels are out-of-fold
+    predictions (the model refitted without each fold) and the output says so."""
+    from tracker.grading.evaluation import evaluate_gold
+    from tracker.grading.metrics import format_figures
+    from tracker.grading.training import read_labelled
+
+    settings = settings_for()
+    examples, problems = read_labelled(list(gold))
+    vendors_for, product_problems = _vendor_lookup(products)
+    for problem in problems + product_problems:
+        typer.echo(f"{problem} (skipped)", err=True)
+    if not examples:
+        typer.echo("no labelled papers to evaluate", err=True)
+        raise typer.Exit(3)
+    figures = evaluate_gold(examples, settings=settings, vendors_for=vendors_for, folds=folds)
+    if as_json:
+        echo_json(figures)
+    else:
+        typer.echo(format_figures(figures))
+    if problems or product_problems:
+        raise typer.Exit(3)
+
+
+@train_app.command("grading")
+def train_grading(
+    examples: Annotated[list[Path] | None, typer.Option(
+        "--examples", exists=True, dir_okay=False,
+        help="Labelled JSONL files (default: the shipped set plus DATA_DIR/labelled/*.jsonl)")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    from_store: Annotated[bool, typer.Option(
+        "--from-store/--no-store", help="Add papers whose level a person set in review")] = True,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Model file (default DATA_DIR/models/grading_model.json)")] = None,
+) -> None:
+    """Retrain the level classifier; prints its cross-validated figures."""
+    from tracker.grading.classifier import user_model_path
+    from tracker.grading.training import default_example_files, examples_from_store, read_labelled
+    from tracker.grading.training import train as train_model
+
+    settings = settings_for(database_url)
+    files = list(examples) if examples else default_example_files(settings.data_dir)
+    items, problems = read_labelled(files)
+    for problem in problems:
+        typer.echo(f"{problem} (skipped)", err=True)
+    sources: list[dict[str, Any]] = [{"file": f.name} for f in files]
+    if from_store:
+        extra = examples_from_store(settings.database_url, known={e.paper.id for e in items})
+        items += extra
+        sources.append({"store_overrides": len(extra)})
+    if len(items) < 10:
+        typer.echo(f"only {len(items)} labelled papers: at least 10 are needed", err=True)
+        raise typer.Exit(2)
+    model = train_model(items, model_name=settings.embedding_model, device=settings.device,
+                        sources=sources)
+    target = out or user_model_path(settings.data_dir)
+    model.save(target)
+    cv = model.cv
+    typer.echo(f"{target}: {model.version} trained on {len(items)} papers; out-of-fold "
+               f"accuracy {cv['accuracy']:.3f}, macro-F1 {cv['macro_f1']:.3f}, "
+               f"bucket accuracy {cv['bucket_accuracy']:.3f}")

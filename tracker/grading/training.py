@@ -1,0 +1,219 @@
+"""Train the level classifier on labelled papers, with out-of-fold figures and calibration.
+
+A labelled paper is a papers.jsonl line (INTERFACES.md) with ``gold_level`` ("1t".."6" or
+null) and optionally ``gold_features``. Confidence is calibrated by isotonic regression of
+"was the call right" on the top class probability, both taken from out-of-fold predictions,
+so the shipped figures never come from papers the model was fitted on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tracker.grading.analysis import analyse
+from tracker.grading.classifier import GradingModel
+from tracker.grading.levels import CLASSES, from_class, normalize_level, to_class
+from tracker.grading.paper import PaperText, paper_from_json
+from tracker.grading.rules import RULE_FEATURES, hard_none, rule_features, rule_level
+
+DEFAULT_PARAMS: dict[str, Any] = {"C": 0.5, "embed_scale": 2.0, "folds": 5, "seed": 13,
+                                  "class_weight": None}
+
+
+@dataclass
+class Example:
+    paper: PaperText
+    level: str | None
+    features: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+def read_labelled(paths: list[Path]) -> tuple[list[Example], list[str]]:
+    """Labelled papers from JSONL files, and the problems of the lines that were skipped."""
+    examples: list[Example] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for path in paths:
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                paper = paper_from_json(obj)
+                if "gold_level" not in obj:
+                    raise ValueError("missing gold_level")
+                level = normalize_level(obj["gold_level"])
+            except (ValueError, json.JSONDecodeError) as exc:
+                problems.append(f"{path}:{number}: {exc}")
+                continue
+            if paper.id in seen:
+                problems.append(f"{path}:{number}: duplicate paper {paper.id} (first kept)")
+                continue
+            seen.add(paper.id)
+            feats = obj.get("gold_features") if isinstance(obj.get("gold_features"), dict) else {}
+            examples.append(Example(paper, level, feats, f"{Path(path).name}:{number}"))
+    return examples, problems
+
+
+def design(papers: list[PaperText], *, model_name: str, device: str = "auto",
+           embeddings: Any = None) -> tuple[Any, list[list[float]]]:
+    """Embeddings and rule-feature rows for papers."""
+    rows = []
+    for p in papers:
+        pc = analyse(p)
+        rows.append(rule_features(p, rule_level(p, pc), pc))
+    if embeddings is None:
+        from tracker.grading.embed import embed_texts
+
+        embeddings = embed_texts([p.text for p in papers], model=model_name, device=device)
+    return embeddings, rows
+
+
+def _fit(X: Any, y: list[str], params: dict[str, Any]) -> tuple[list[str], Any, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=params["C"], max_iter=5000, class_weight=params["class_weight"])
+    clf.fit(X, y)
+    return list(clf.classes_), clf.coef_, clf.intercept_
+
+
+def _proba(classes: list[str], coef: Any, intercept: Any, X: Any, order: list[str]) -> Any:
+    import numpy as np
+
+    if len(classes) == 2:  # scikit-learn's binary case keeps one row of coefficients
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    logits = X @ coef.T + intercept
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    out = np.zeros((X.shape[0], len(order)))
+    for j, name in enumerate(classes):
+        out[:, order.index(name)] = p[:, j]
+    return out
+
+
+def out_of_fold(X: Any, y: list[str], params: dict[str, Any]) -> tuple[Any, list[str]]:
+    """Probabilities for every example from a model that never saw it (stratified folds)."""
+    from collections import Counter
+
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    order = [c for c in CLASSES if c in set(y)]
+    folds = max(2, min(params["folds"], max(Counter(y).values())))
+    probs = np.zeros((len(y), len(order)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params["seed"])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # classes smaller than the number of folds
+        for train_idx, test_idx in splitter.split(X, y):
+            classes, coef, intercept = _fit(X[train_idx], [y[i] for i in train_idx], params)
+            probs[test_idx] = _proba(classes, coef, intercept, X[test_idx], order)
+    return probs, order
+
+
+def calibration_points(top: Any, correct: Any) -> dict[str, list[float]]:
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.05, y_max=0.99, out_of_bounds="clip")
+    iso.fit(top, correct.astype(float))
+    xs = [round(float(x), 4) for x in iso.X_thresholds_]
+    ys = [round(float(v), 4) for v in iso.y_thresholds_]
+    return {"x": xs, "y": ys}
+
+
+def oof_levels(examples: list[Example], X: Any, params: dict[str, Any],
+               rows: list[list[float]] | None = None) -> tuple[list[str | None], list[float]]:
+    """Out-of-fold level calls and top probabilities; papers that are reviews or editorials
+    by type or title (``hard_none`` on their ``rows``) are ``None`` as in grading."""
+    import numpy as np
+
+    y = [to_class(e.level) for e in examples]
+    probs, order = out_of_fold(X, y, params)
+    best = probs.argmax(axis=1)
+    levels = [from_class(order[i]) for i in best]
+    if rows is not None:
+        levels = [None if hard_none(r) else lev for r, lev in zip(rows, levels, strict=True)]
+    return levels, list(np.max(probs, axis=1))
+
+
+def train(examples: list[Example], *, model_name: str = "all-MiniLM-L6-v2",
+          device: str = "auto", params: dict[str, Any] | None = None,
+          embeddings: Any = None, sources: list[dict[str, Any]] | None = None
+          ) -> GradingModel:
+    """Fit on every example; calibrate and report on out-of-fold predictions."""
+    import numpy as np
+
+    from tracker.grading.metrics import grading_figures
+
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    papers = [e.paper for e in examples]
+    emb, rows = design(papers, model_name=model_name, device=device, embeddings=embeddings)
+    dim = int(np.asarray(emb).shape[1]) if len(papers) else 0
+    shell = GradingModel(classes=[], coef=[], intercept=[], embedding_model=model_name,
+                         embedding_dim=dim, rule_features=list(RULE_FEATURES),
+                         embed_scale=params["embed_scale"])
+    X = shell.design_matrix(emb, rows)
+    y = [to_class(e.level) for e in examples]
+    pred, top = oof_levels(examples, X, params, rows)
+    correct = np.array([to_class(p) == g for p, g in zip(pred, y, strict=True)])
+    figures = grading_figures([e.level for e in examples], pred)
+    classes, coef, intercept = _fit(X, y, params)
+    if len(classes) == 2:
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    shell.classes = classes
+    shell.coef = [[round(float(v), 5) for v in row] for row in coef]
+    shell.intercept = [round(float(v), 5) for v in intercept]
+    shell.calibration = calibration_points(np.array(top), correct)
+    shell.cv = {"method": f"{params['folds']}-fold stratified cross-validation (out-of-fold)",
+                "papers": len(examples), "accuracy": figures["accuracy"],
+                "macro_f1": figures["macro_f1"], "bucket_accuracy": figures["bucket_accuracy"],
+                "per_class": {c: y.count(c) for c in classes}}
+    shell.trained_on = sources or []
+    shell.params = {**params, "training_ids": sorted(p.id for p in papers)}
+    shell.trained_at = datetime.now(UTC).isoformat(timespec="seconds")
+    shell.version = f"grading-{shell.fingerprint()}"
+    return shell
+
+
+def default_example_files(data_dir: Path) -> list[Path]:
+    """The project's labelled development set (when this is a source checkout) and the
+    user's own files in ``DATA_DIR/labelled/*.jsonl``."""
+    repo = Path(__file__).resolve().parents[2] / "tests" / "data" / "dev"
+    files = sorted(repo.glob("papers_*.jsonl")) if repo.is_dir() else []
+    return files + sorted((Path(data_dir) / "labelled").glob("*.jsonl"))
+
+
+def examples_from_store(database_url: str, *, known: set[str]) -> list[Example]:
+    """Papers whose level a person set in review (``tracker review grade``), as examples."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and (not url.database or
+                                               not Path(url.database).is_file()):
+        return []
+    from tracker.db.engine import open_store, session
+    from tracker.db.models import Publication
+    from tracker.grading.paper import paper_from_row
+    from tracker.review import effective_grades
+
+    out: list[Example] = []
+    with session(open_store(database_url)) as s:
+        for pub_id, grade in effective_grades(s).items():
+            if "level" not in grade.overridden:
+                continue
+            row = s.get(Publication, pub_id)
+            if row is None:
+                continue
+            paper = paper_from_row(row)
+            paper.id = f"store:{row.pmid or row.doi or row.id}"
+            if paper.id not in known:
+                out.append(Example(paper, grade.level, {}, f"override of publication {pub_id}"))
+    return out

@@ -1,0 +1,108 @@
+"""Vendor independence: is the paper (co-)authored or (co-)funded by the product's vendor?
+
+Evidence, strongest first:
+1. an affiliation, the funding or the conflict statement names the vendor -> ``False``;
+2. without a known vendor: an author affiliated with a company (legal suffix such as Inc.,
+   GmbH, B.V., or a known imaging-AI company) or a conflict statement declaring employment,
+   ownership or stock -> ``False``;
+3. a conflict statement declaring none, or one that names no vendor -> ``True``;
+4. otherwise ``None`` (the text does not say).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from tracker.grading.paper import PaperText
+from tracker.names import fold
+
+KNOWN_VENDORS: tuple[str, ...] = (
+    "Aidoc", "Aidence", "Annalise", "Arterys", "Avicenna.AI", "Behold.ai", "Brainomix",
+    "Canon Medical", "Circle Cardiovascular", "Cleerly", "Combinostics", "Contextflow",
+    "Coreline", "Cortechs", "DeepHealth", "Deepwise", "Densitas", "Enlitic", "Fujifilm",
+    "GE Healthcare", "GE HealthCare", "Gleamer", "HeartFlow", "Hologic", "iCAD", "icometrix",
+    "Imagen Technologies", "Incepto", "Infervision", "iSchemaView", "JLK", "Kheiron", "Koios",
+    "Lunit", "MaxQ", "Milvue", "Nanox", "Optellum", "Oxipit", "Perspectum", "Philips",
+    "Qure.ai", "Quantib", "RadNet", "RapidAI", "Riverain", "Samsung", "ScreenPoint",
+    "Siemens", "Subtle Medical", "Therapixel", "United Imaging", "Vara", "Viz.ai",
+    "Volpara", "VUNO", "Zebra Medical", "Nuance", "Agfa", "Carestream", "Sectra",
+    "Blackford", "Mirada", "Annalise.ai", "Harrison.ai", "Qlarity", "Shukun", "Airs Medical",
+    "Deepnoid", "Nines", "Bayer", "Guerbet", "Bracco", "Butterfly Network", "Caption Health",
+    "Ultromics", "Exini", "MVision", "Limbus", "Therapanacea", "Pixyl", "AIRAmed",
+)
+"""Imaging and imaging-AI companies (used when no linked product names the vendor)."""
+
+CORPORATE = re.compile(
+    r"\b(Inc|Ltd|LLC|L\.L\.C|GmbH|B\.V|BV|AG|S\.A\.S|SAS|SA|Corp|Corporation|Co\.,? ?Ltd|"
+    r"Limited|plc|Pty|K\.K|S\.r\.l|Srl|Oy|AB|A/S|ApS|N\.V|NV|Healthineers|HealthCare|"
+    r"Healthcare GmbH|Medical Systems|Technologies)\b\.?")
+_ACADEMIC = re.compile(r"universit|hospital|college|school|institut|clinic|faculty|"
+                       r"department of|centre|center|foundation trust|nhs", re.IGNORECASE)
+NO_CONFLICT = re.compile(
+    r"\b(no (?:known |relevant |potential |financial |other )*(?:conflicts?|competing|"
+    r"disclosures?|relationships?)|nothing to disclose|none declared|declared? none|"
+    r"have no (?:relevant |financial )*(?:conflicts?|competing|disclosures?)|"
+    r"declare(?:s|d)? (?:that )?(?:they have )?no|did not receive any (?:specific )?funding|"
+    r"^\s*none\.?\s*$|no funding)\b", re.IGNORECASE | re.MULTILINE)
+INDUSTRY_ROLE = re.compile(
+    r"\b(employee|employed by|employment|shareholder|stockholder|stock options?|"
+    r"holds? (?:stock|shares|equity)|equity|founder|co-?founder|ceo|cto|cmo|"
+    r"chief (?:medical|executive|technology) officer)\b", re.IGNORECASE)
+
+
+def mentions(text: str, names: Iterable[str]) -> str | None:
+    folded = f" {fold(text)} "
+    for name in names:
+        key = fold(name)
+        if len(key) >= 3 and f" {key} " in folded:
+            return name
+    return None
+
+
+def _corporate_affiliation(affiliations: list[str]) -> str | None:
+    for aff in affiliations:
+        known = mentions(aff, KNOWN_VENDORS)
+        if known and not _ACADEMIC.search(aff):
+            return aff
+        if CORPORATE.search(aff) and not _ACADEMIC.search(aff):
+            return aff
+    return None
+
+
+def vendor_independence(paper: PaperText, *, vendors: Iterable[str] = ()
+                        ) -> tuple[bool | None, str]:
+    """``(value, why)`` for one paper; ``vendors`` are the linked products' company names
+    and aliases (empty when unknown)."""
+    names = [v for v in dict.fromkeys(vendors) if v and v.strip()]
+    statements = " ".join([paper.conflicts, *paper.funding])
+    body = f"{paper.abstract}"
+    if names:
+        for aff in paper.affiliations:
+            hit = mentions(aff, names)
+            if hit:
+                return False, f"affiliation names the vendor {hit}: {aff[:120]}"
+        hit = mentions(statements, names)
+        if hit:
+            return False, f"funding/conflicts name the vendor {hit}"
+        funded = re.search(r"(funded|supported|sponsored|provided) by ([^.;]+)", body, re.I)
+        if funded and mentions(funded.group(2), names):
+            return False, f"abstract: {funded.group(0)[:120]}"
+    else:
+        corporate = _corporate_affiliation(paper.affiliations)
+        if corporate:
+            return False, f"company affiliation: {corporate[:120]}"
+        if INDUSTRY_ROLE.search(paper.conflicts) and not NO_CONFLICT.search(paper.conflicts):
+            return False, "conflicts declare employment or ownership in industry"
+        hit = mentions(statements, KNOWN_VENDORS)
+        if hit and not NO_CONFLICT.search(statements):
+            return False, f"funding/conflicts name the company {hit}"
+    if NO_CONFLICT.search(paper.conflicts):
+        return True, "conflict statement declares none"
+    if paper.conflicts.strip() and names:
+        return True, "conflict statement names no vendor"
+    if paper.funding and names:
+        return True, "funding names no vendor"
+    if paper.affiliations:
+        return True, "no author affiliation names a company and no conflict is declared"
+    return None, "the text does not say"
