@@ -53,6 +53,14 @@ def expand_sources(names: list[str]) -> list[str]:
     return spiders
 
 
+def ends_regulatory_run(names: list[str], index: int) -> bool:
+    """True after the last of a run of regulatory spiders: time to resolve products."""
+    regulatory = set(SOURCE_GROUPS["regulatory"])
+    if names[index] not in regulatory:
+        return False
+    return index + 1 == len(names) or names[index + 1] not in regulatory
+
+
 def run_spider(
     name: str,
     *,

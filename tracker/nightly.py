@@ -33,7 +33,7 @@ Progress = Callable[[str], None]
 # Steps after the crawl of a group, then processing steps; each is "module:function" called
 # with (engine, settings) and returning a dict of figures for the report.
 AFTER_GROUP: dict[str, list[str]] = {
-    "regulatory": ["tracker.resolution.pipeline:resolve_new"],
+    "regulatory": ["tracker.products.pipeline:resolve_new"],
 }
 BEFORE_CRAWL: list[str] = ["tracker.market.pipeline:seed_events_step"]
 PROCESS_STEPS: list[str] = [

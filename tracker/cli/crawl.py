@@ -20,7 +20,7 @@ def crawl(
     """Crawl sources into the store (each spider in its own process)."""
     from dataclasses import asdict
 
-    from tracker.crawl import expand_sources, replay_env, run_spider
+    from tracker.crawl import ends_regulatory_run, expand_sources, replay_env, run_spider
     from tracker.db.engine import open_store
 
     settings = settings_for(database_url)
@@ -35,27 +35,23 @@ def crawl(
         server = ReplayServer(replay).start()
         env = replay_env(server.url)
     try:
-        for name in names:
+        for index, name in enumerate(names):
             result = run_spider(name, database_url=settings.database_url, env=env, replay=server is not None)
             results.append(result)
             if not as_json:
                 state = "ok" if result.ok else f"FAILED ({result.error_text})"
                 typer.echo(f"{name}: {result.requests} requests, {result.new} new, {result.updated} updated, "
                            f"{result.unchanged} unchanged, {result.errors} errors, {result.seconds:.1f}s: {state}")
+            if ends_regulatory_run(names, index):
+                # the store holds products, not raw rows; literature queries need them
+                from tracker.products.pipeline import resolve_new
+
+                engine = open_store(settings.database_url)
+                typer.echo(f"products: {resolve_new(engine, settings)}", err=as_json)
+                engine.dispose()
     finally:
         if server is not None:
             server.stop()
-    from tracker.crawl import SOURCE_GROUPS
-
-    if set(names) & set(SOURCE_GROUPS["regulatory"]):  # the store holds products, not raw rows
-        from tracker.db.engine import session
-        from tracker.products.resolution import resolve_products
-
-        engine = open_store(settings.database_url)
-        with session(engine) as s:
-            resolved = resolve_products(s)
-        engine.dispose()
-        typer.echo(f"products: {resolved}", err=as_json)
     if as_json:
         echo_json([asdict(r) for r in results])
     if not all(r.ok for r in results):
