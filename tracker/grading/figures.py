@@ -7,6 +7,8 @@ Rules (each figure's provenance):
   back to every graded paper and ``basis`` says so.
 - product-level: share of all products with at least one evidence paper, and with one at
   level 3 or higher.
+- product-level features: share of products with evidence that have at least one
+  multicentre / multinational / prospective / vendor-independent evidence paper.
 - paper-level: share of evidence papers per level, at levels 3-6, and with each feature true.
 Published figures (van Leeuwen et al. 2021; Antonissen et al. 2025) stand beside each.
 """
@@ -30,6 +32,10 @@ PUBLISHED = {
     "paper: prospective": ("19%", "16%"),
     "paper: vendor-independent": ("49%", "45%"),
 }
+
+
+FEATURES = (("multicentre", "multicentre"), ("multinational", "multinational"),
+            ("prospective", "prospective"), ("vendor_independent", "vendor-independent"))
 
 
 def _pct(part: int, whole: int) -> str:
@@ -59,12 +65,14 @@ def evidence_figures(session: Session) -> dict[str, Any]:
                 and grade.level is not None)
 
     products_best: dict[int, int] = {}
+    product_papers: dict[int, list[Any]] = {}
     for link in links:
         pub = pubs.get(link.publication_id)
         if is_evidence(link.publication_id) and pub is not None and not pub.is_preprint:
-            level = grades[link.publication_id].level
+            grade = grades[link.publication_id]
             products_best[link.product_id] = max(products_best.get(link.product_id, 0),
-                                                 rank(level))
+                                                 rank(grade.level))
+            product_papers.setdefault(link.product_id, []).append(grade)
     if links:
         paper_ids = sorted({lk.publication_id for lk in links if is_evidence(lk.publication_id)})
         basis = "papers linked to a product (overrides applied), with a level, not retracted"
@@ -80,12 +88,14 @@ def evidence_figures(session: Session) -> dict[str, Any]:
         "product: evidence at level >= 3": _pct(
             sum(1 for r in products_best.values() if r >= rank("3")), n_products),
     }
+    for name, label in FEATURES:
+        rows[f"product: with a {label} paper"] = _pct(
+            sum(1 for gs in product_papers.values() if any(getattr(g, name) is True for g in gs)),
+            len(product_papers))
     for level in LEVELS:
         rows[f"paper: at level {level}"] = _pct(sum(1 for g in papers if g.level == level), n)
     rows["paper: at levels 3-6"] = _pct(sum(1 for g in papers if rank(g.level) >= rank("3")), n)
-    for name, label in (("multicentre", "multicentre"), ("multinational", "multinational"),
-                        ("prospective", "prospective"),
-                        ("vendor_independent", "vendor-independent")):
+    for name, label in FEATURES:
         rows[f"paper: {label}"] = _pct(sum(1 for g in papers if getattr(g, name) is True), n)
     rows["paper: overridden by a person"] = _pct(sum(1 for g in papers if g.overridden), n)
     out.update({k: _with_published(k, v) for k, v in rows.items()})

@@ -49,14 +49,17 @@ def _contains(folded_text: str, name: str) -> bool:
 def vendor_finder(products: Iterable[ProductRef]) -> Callable[[PaperText], list[str]]:
     """A function giving, for a paper, the company names of the products it names in its
     title or abstract (with their aliases); a vendor named alone counts too."""
+    from tracker.grading.vendor import vendor_variants
+
     refs = list(products)
+    brands = {ref.id: vendor_variants(ref.vendors) for ref in refs}
 
     def vendors_for(paper: PaperText) -> list[str]:
         text = f" {fold(paper.text)} "
         found: list[str] = []
         for ref in refs:
             if any(_contains(text, n) for n in ref.names) or any(
-                    _contains(text, v) for v in ref.vendors):
+                    _contains(text, v) for v in brands[ref.id]):
                 found.extend(ref.vendors)
         return list(dict.fromkeys(found))
 

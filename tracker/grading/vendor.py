@@ -51,6 +51,31 @@ INDUSTRY_ROLE = re.compile(
     r"chief (?:medical|executive|technology) officer)\b", re.IGNORECASE)
 
 
+GENERIC_TAIL = {"medical", "technologies", "technology", "healthcare", "health", "imaging",
+                "solutions", "systems", "diagnostics", "private", "ai", "software", "group",
+                "holdings", "international", "labs", "analytics", "co", "company"}
+
+
+def vendor_variants(names: Iterable[str]) -> list[str]:
+    """Each vendor name as written, without its legal form ("Aidoc Medical, Ltd." ->
+    "aidoc medical"), and without generic trailing words ("aidoc"), so that papers that
+    write the brand ("Aidoc, Tel Aviv") are matched; cores under four letters are dropped."""
+    from tracker.names import normalize_company
+
+    out: dict[str, None] = {}
+    for name in names:
+        for form in (fold(name), normalize_company(name)):
+            words = form.split()
+            while words:
+                core = " ".join(words)
+                if len(core) >= 4 or core == form:
+                    out.setdefault(core, None)
+                if words[-1] not in GENERIC_TAIL or len(words) == 1:
+                    break
+                words = words[:-1]
+    return [v for v in out if len(v) >= 3]
+
+
 def mentions(text: str, names: Iterable[str]) -> str | None:
     folded = f" {fold(text)} "
     for name in names:
@@ -74,7 +99,7 @@ def vendor_independence(paper: PaperText, *, vendors: Iterable[str] = ()
                         ) -> tuple[bool | None, str]:
     """``(value, why)`` for one paper; ``vendors`` are the linked products' company names
     and aliases (empty when unknown)."""
-    names = [v for v in dict.fromkeys(vendors) if v and v.strip()]
+    names = vendor_variants(v for v in vendors if v and v.strip())
     statements = " ".join([paper.conflicts, *paper.funding])
     body = f"{paper.abstract}"
     if names:
