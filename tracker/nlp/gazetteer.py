@@ -68,7 +68,7 @@ class Mention:
     end: int
     sentence: int
     strong: bool
-    very_common: bool  # a single everyday word ("Insight"): needs the company or a trademark
+    very_common: bool  # one everyday or short word ("Insight", "Rho"): needs company or sign
     plain: bool  # made only of common or radiology words ("red dot", "Risk Pathways")
     marked: bool  # followed by a trademark sign or a version number
     form: str
@@ -173,7 +173,8 @@ def _judge(words: tuple[str, ...], span: Any, written: str) -> tuple[bool, bool,
     strong = False
     for pattern, token in zip(words, tokens, strict=True):
         text = token.text
-        common = is_common(pattern) or is_generic(pattern)
+        # short words ("Rho", "Mia", "Veye") follow the case rule of everyday words
+        common = is_common(pattern) or is_generic(pattern) or len(pattern) <= 4
         if odd_case(pattern) and common and text != pattern:
             return None
         if common and not pattern.islower() and text.islower():
@@ -187,8 +188,8 @@ def _judge(words: tuple[str, ...], span: Any, written: str) -> tuple[bool, bool,
     if not strong and len(words) >= 3 and len(capitalised) >= 2 and any(
             not is_generic(w) for w in words):
         strong = True
-    very_common = len(words) == 1 and zipf(words[0]) >= VERY_COMMON_ZIPF and not (
-        odd_case(words[0]))
+    very_common = len(words) == 1 and not odd_case(words[0]) and (
+        zipf(words[0]) >= VERY_COMMON_ZIPF or len(words[0]) <= 4)
     plain = all((is_common(w) or is_generic(w)) and not odd_case(w) for w in words)
     return strong, very_common, plain
 
