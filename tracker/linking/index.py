@@ -20,6 +20,7 @@ APPROX_MIN = 200_000
 """Vectors from which an HNSW index replaces exact search (see benchmarks/linking.py)."""
 
 HNSW_M = 32
+HNSW_EF_SEARCH = 128
 
 
 @dataclass
@@ -37,7 +38,7 @@ class VectorIndex:
         self.dim, self.model, self.kind = dim, model, kind
         if kind == "hnsw":
             inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efSearch = 64
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
         else:
             inner = faiss.IndexFlatIP(dim)
         self.index = faiss.IndexIDMap2(inner)
