@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench tui clean-demo
+.PHONY: demo test lint bench tui
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -14,8 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)  ## crawl the recorded real sources on a loopback replay server into data/demo/
-	HF_HUB_OFFLINE=1 $(BIN)/tracker crawl regulatory --replay data/snapshot --database-url sqlite:///data/demo/tracker.db
-	$(BIN)/tracker stats --database-url sqlite:///data/demo/tracker.db
+	HF_HUB_OFFLINE=1 $(BIN)/tracker demo
 
 test: $(STAMP)  ## the whole test suite, offline
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from sqlmodel import select
 
+from tracker import process
 from tracker.crawl import SOURCE_GROUPS, SpiderResult, expand_sources, run_spider
 from tracker.db.engine import open_store, session
 from tracker.db.models import CrawlRun, SourceRun
@@ -36,11 +36,7 @@ AFTER_GROUP: dict[str, list[str]] = {
     "regulatory": ["tracker.products.pipeline:resolve_new"],
 }
 BEFORE_CRAWL: list[str] = ["tracker.market.pipeline:seed_events_step"]
-PROCESS_STEPS: list[str] = [
-    "tracker.linking.pipeline:link_new",
-    "tracker.grading.pipeline:grade_new",
-    "tracker.market.pipeline:extract_events_new",
-]
+PROCESS_STEPS: list[str] = list(process.PROCESS_STEPS.values())
 
 
 class AlreadyRunning(RuntimeError):
@@ -79,18 +75,11 @@ class NightlyReport:
         return data
 
 
-def _call_step(target: str, engine: Any, settings: Any) -> dict[str, Any]:
-    module_name, func_name = target.split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
-    result = func(engine, settings) or {}
-    return {"status": "ok", **result}
-
-
 def _run_step(report: NightlyReport, target: str, engine: Any, settings: Any, progress: Progress) -> None:
     name = target.split(":")[1]
     progress(f"step {name}")
     try:
-        report.steps[name] = _call_step(target, engine, settings)
+        report.steps[name] = {"status": "ok", **process.call_step(target, engine, settings)}
     except Exception as exc:  # a failing step is reported; the others still run
         log.exception("step %s failed", name)
         report.steps[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}

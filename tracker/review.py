@@ -54,6 +54,7 @@ class EffectiveLink:
     method: str
     evidence: str = ""
     origin: str = "auto"  # auto | override
+    model_version: str = ""  # the linker version, or who decided
 
 
 def check_value(field_name: str, value: Any) -> Any:
@@ -167,7 +168,8 @@ def effective_links(session: Session, *, publication_id: int | None = None,
     if product_id is not None:
         query = query.where(PaperProductLink.product_id == product_id)
     links = {(lk.publication_id, lk.product_id): EffectiveLink(
-        lk.publication_id, lk.product_id, lk.score, lk.method, lk.evidence)
+        lk.publication_id, lk.product_id, lk.score, lk.method, lk.evidence,
+        model_version=lk.model_version)
         for lk in session.exec(query)}
     pubs = [publication_id] if publication_id is not None else None
     for (pub, product, name), row in _latest(session, target="link",
@@ -181,6 +183,7 @@ def effective_links(session: Session, *, publication_id: int | None = None,
             base = links.get(key) or EffectiveLink(pub, product, None, "review",
                                                    f"accepted by {row.author}: {row.reason}")
             base.origin = "override"
+            base.model_version = f"review by {row.author}"
             links[key] = base
     return sorted(links.values(), key=lambda lk: (lk.publication_id, lk.product_id))
 

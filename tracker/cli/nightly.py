@@ -9,8 +9,10 @@ import typer
 
 from tracker.cli.app import DatabaseUrl, app, echo_json, engine_for, settings_for
 
-SNAPSHOT = Path("data/snapshot")
-DEMO_DB = "sqlite:///data/demo/tracker.db"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOT = REPO_ROOT / "data" / "snapshot"
+DEMO_DIR = Path("data/demo")
+DEMO_DB = f"sqlite:///{DEMO_DIR / 'tracker.db'}"
 
 
 @app.command()
@@ -75,6 +77,7 @@ def export(
 def demo(
     database_url: Annotated[str, typer.Option("--database-url", help="Store to fill (default data/demo/tracker.db).")] = DEMO_DB,
     snapshot: Annotated[Path, typer.Option(help="Recorded snapshot to replay.")] = SNAPSHOT,
+    data_dir: Annotated[Path, typer.Option(help="Runtime folder: exports, logs, reports, indexes.")] = DEMO_DIR,
 ) -> None:
     """Run the nightly job on the recorded real sources (loopback replay server) into a
     fresh SQLite store, print a summary, export, and say how to open the TUI."""
@@ -83,7 +86,7 @@ def demo(
     from tracker.demo import summarize
 
     console = Console(stderr=True)
-    settings = settings_for(database_url, data_dir=Path("data/demo"))
+    settings = settings_for(database_url, data_dir=data_dir)
     with console.status("starting", spinner="dots") as status:
         report = _run(settings, replay=snapshot, kind="demo",
                       progress=lambda m: (status.update(m), console.log(m)),

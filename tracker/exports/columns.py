@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-S, I, N, B, A = "string", "integer", "number", "boolean", "array"
+S, I, N, B = "string", "integer", "number", "boolean"  # noqa: E741
 
 Column = tuple[str, str, bool, str]  # name, type, nullable, description
 

@@ -22,7 +22,7 @@ from tracker.db.models import (
     Registration,
 )
 from tracker.exports.effective import EffectiveEvidence, load_effective
-from tracker.exports.ownership_view import owners_today
+from tracker.market.ownership import owners_table as owners_today
 
 LEVELS = ("1t", "1c", "2", "3", "4", "5", "6")
 LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
