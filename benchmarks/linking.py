@@ -159,6 +159,7 @@ def store_figures(settings, catalog, day: list[Paper]) -> None:  # type: ignore[
         for i, paper in enumerate(day):
             s.add(Publication(title=paper.title, normalized_title=f"{i} {paper.title.lower()}",
                               abstract=paper.abstract, affiliations=paper.affiliations,
+                              publication_types=paper.publication_types,
                               conflicts=paper.conflicts, content_hash=f"h{i}", source="bench"))
         s.commit()
     first, first_s = timed(lambda: link_new(engine, settings))
