@@ -2,7 +2,8 @@
 
 Exact inner-product search (``IndexFlatIP`` on normalised vectors, i.e. cosine) up to
 ``APPROX_MIN`` vectors; past that an HNSW graph, which benchmarks/linking.py shows to be
-faster at that size while keeping recall. Ids are the database ids (``IndexIDMap2``), so
+faster from that size on while keeping recall (a graph cannot delete: removing a paper
+rebuilds it). Ids are the database ids (``IndexIDMap2``), so
 adding a paper twice replaces it. Searches run on the GPU when faiss has one.
 """
 
@@ -16,8 +17,11 @@ from typing import Any
 
 import numpy as np
 
-APPROX_MIN = 200_000
-"""Vectors from which an HNSW index replaces exact search (see benchmarks/linking.py)."""
+APPROX_MIN = 50_000
+"""Vectors from which an HNSW index replaces exact search. benchmarks/linking.py (2 CPU
+cores, 384-d clustered vectors, 200 queries, k=10): at 10k both take ~1 ms/query; at 50k
+exact takes 9.3 ms and HNSW 0.85 ms with recall@10 1.000; at 200k 25.9 ms vs 0.29 ms,
+recall 0.991. Below 50k exact search is as fast and needs no graph build."""
 
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
