@@ -64,7 +64,7 @@ def product_from_json(obj: Any) -> CatalogProduct:
 
 def catalog_from_store(session: Any) -> list[CatalogProduct]:
     """Every stored product with its aliases, its company and the company's aliases."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from tracker.db.models import Company, CompanyAlias, Product, ProductAlias
 
@@ -76,7 +76,7 @@ def catalog_from_store(session: Any) -> list[CatalogProduct]:
     for alias in session.exec(select(ProductAlias)):
         product_aliases.setdefault(alias.product_id, []).append(alias.alias)
     out = []
-    for product in session.exec(select(Product).order_by(Product.id)):
+    for product in session.exec(select(Product).order_by(col(Product.id))):
         company = companies.get(product.company_id)
         out.append(CatalogProduct(
             key=str(product.id), db_id=product.id, name=product.name,

@@ -40,6 +40,7 @@ class VectorIndex:
         import faiss
 
         self.dim, self.model, self.kind = dim, model, kind
+        inner: Any
         if kind == "hnsw":
             inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efSearch = HNSW_EF_SEARCH
@@ -144,7 +145,8 @@ class VectorIndex:
         except (OSError, ValueError, TypeError, RuntimeError):
             return None
         out = cls.__new__(cls)
-        out.dim, out.model, out.kind, out.index, out._gpu = meta.dim, meta.model, meta.kind, index, None
+        out.dim, out.model, out.kind, out._gpu = meta.dim, meta.model, meta.kind, None
+        out.index = index  # type: ignore[assignment]
         return out
 
 

@@ -130,7 +130,8 @@ class Linker:
             cand.similarity = float(sims[position[key]])
 
     def _decide(self, analysis: Analysis, vector: np.ndarray | None) -> tuple[list[Link], list[Link]]:
-        links, rejected = [], []
+        links: list[Link] = []
+        rejected: list[Link] = []
         for cand in analysis.candidates.values():
             link = self._score(analysis, cand)
             (links if link.score >= self.threshold else rejected).append(link)
