@@ -119,7 +119,7 @@ class ReplayServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def base(self, source: str) -> str:
         """The URL a source's base-URL setting should point to."""

@@ -88,8 +88,12 @@ def demo(
     console = Console(stderr=True)
     settings = settings_for(database_url, data_dir=data_dir)
     with console.status("starting", spinner="dots") as status:
-        report = _run(settings, replay=snapshot, kind="demo",
-                      progress=lambda m: (status.update(m), console.log(m)),
+
+        def progress(message: str) -> None:
+            status.update(message)
+            console.log(message)
+
+        report = _run(settings, replay=snapshot, kind="demo", progress=progress,
                       export_dir=Path(settings.data_dir) / "exports")
     typer.echo(summarize(settings, report))
     if not report.ok:

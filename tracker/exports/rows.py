@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.db.models import (
     Company,
@@ -136,7 +136,7 @@ def papers_rows(session: Session, evidence: EffectiveEvidence | None = None) -> 
     sources: dict[int, set[str]] = defaultdict(set)
     for pub_id, source in session.exec(select(PublicationSource.publication_id, PublicationSource.source)):
         sources[pub_id].add(source)
-    for pub in session.exec(select(Publication).order_by(Publication.id)):
+    for pub in session.exec(select(Publication).order_by(col(Publication.id))):
         linked = evidence.products_of_paper.get(pub.id or -1, set())
         yield {
             "publication_id": pub.id, "pmid": pub.pmid, "doi": pub.doi, "pmcid": pub.pmcid,
@@ -189,7 +189,7 @@ def grades_rows(session: Session, evidence: EffectiveEvidence | None = None) -> 
 
 def events_rows(session: Session) -> Iterator[dict[str, Any]]:
     companies = _companies(session)
-    for ev in session.exec(select(CompanyEvent).order_by(CompanyEvent.event_date, CompanyEvent.id)):
+    for ev in session.exec(select(CompanyEvent).order_by(col(CompanyEvent.event_date), col(CompanyEvent.id))):
         counterparty = companies.get(ev.counterparty_id or -1)
         yield {
             "event_id": ev.id, "date": ev.event_date, "event_type": ev.event_type,

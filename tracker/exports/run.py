@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -19,8 +20,8 @@ def export_kind(engine: Engine, *, kind: str, fmt: str, out: Path) -> int:
     if kind not in KINDS:
         raise ValueError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
     with session(engine) as s:
-        builder = BUILDERS[kind]
-        rows = builder(s, load_effective(s)) if kind in USES_EVIDENCE else builder(s)  # type: ignore[operator]
+        builder: Any = BUILDERS[kind]
+        rows = builder(s, load_effective(s)) if kind in USES_EVIDENCE else builder(s)
         return write_rows(rows, columns=column_names(kind), fmt=fmt, out=out)
 
 

@@ -7,7 +7,6 @@ Upserts are idempotent on natural keys: importing the same data twice changes no
 
 from __future__ import annotations
 
-import contextlib
 from enum import StrEnum
 from functools import singledispatch
 from typing import Any
@@ -39,6 +38,4 @@ def save_record(session: Session, *, record: Any) -> Outcome:
 
 def _load_savers() -> None:
     # Importing the modules registers their savers.
-    from tracker.store import news, publications, registrations  # noqa: F401
-    with contextlib.suppress(ImportError):  # the market package registers event records
-        from tracker.store import events  # noqa: F401
+    from tracker.store import events, news, publications, registrations  # noqa: F401

@@ -35,7 +35,7 @@ def registrations_by(session: Session) -> dict[str, dict[str, int]]:
     reg = models.Registration
     by_regulator = dict(session.exec(select(reg.regulator, func.count()).group_by(reg.regulator)).all())
     year = func.strftime("%Y", reg.decision_date) if session.get_bind().dialect.name == "sqlite" \
-        else func.extract("year", reg.decision_date)
+        else func.extract("year", reg.decision_date)  # type: ignore[arg-type]
     by_year = {str(y): n for y, n in session.exec(
         select(year, func.count()).where(reg.decision_date.is_not(None)).group_by(year)).all()}  # type: ignore[union-attr]
     return {"by_regulator": by_regulator, "by_year": dict(sorted(by_year.items()))}
