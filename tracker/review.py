@@ -129,20 +129,24 @@ def _latest(session: Session, *, target: str, publication_ids: list[int] | None
     return latest
 
 
+_GRADE_COLUMNS = ("publication_id", "level", "confidence", "prospective", "multicentre",
+                  "multinational", "reader_study", "rct", "vendor_independent", "sample_size",
+                  "cues", "needs_review", "model_version")
+
+
 def effective_grades(session: Session, publication_ids: list[int] | None = None
                      ) -> dict[int, EffectiveGrade]:
     """Effective grades of some papers (all graded or overridden ones by default)."""
-    query = select(EvidenceGrade)
+    # a column query (no ORM identity map): about 5x faster on 100k grades
+    columns = [getattr(EvidenceGrade, name) for name in _GRADE_COLUMNS]
+    query = select(*columns)
     if publication_ids is not None:
         query = query.where(EvidenceGrade.publication_id.in_(publication_ids))  # type: ignore[attr-defined]
     out: dict[int, EffectiveGrade] = {}
-    for g in session.exec(query):
-        out[g.publication_id] = EffectiveGrade(
-            publication_id=g.publication_id, level=g.level, confidence=g.confidence,
-            prospective=g.prospective, multicentre=g.multicentre, multinational=g.multinational,
-            reader_study=g.reader_study, rct=g.rct, vendor_independent=g.vendor_independent,
-            sample_size=g.sample_size, cues=list(g.cues or []), needs_review=g.needs_review,
-            model_version=g.model_version, graded=True)
+    for row in session.exec(query):  # type: ignore[call-overload]
+        values = dict(zip(_GRADE_COLUMNS, row, strict=True))
+        values["cues"] = list(values["cues"] or [])
+        out[values["publication_id"]] = EffectiveGrade(**values, graded=True)
     for (pub, _product, name), row in _latest(session, target="grade",
                                               publication_ids=publication_ids).items():
         if name not in GRADE_FIELDS:
@@ -162,15 +166,16 @@ def effective_grade(session: Session, publication_id: int) -> EffectiveGrade | N
 def effective_links(session: Session, *, publication_id: int | None = None,
                     product_id: int | None = None) -> list[EffectiveLink]:
     """Automatic links minus rejected pairs plus pairs a person accepted."""
-    query = select(PaperProductLink)
+    query = select(PaperProductLink.publication_id, PaperProductLink.product_id,  # type: ignore[call-overload]
+                   PaperProductLink.score, PaperProductLink.method, PaperProductLink.evidence,
+                   PaperProductLink.model_version)
     if publication_id is not None:
         query = query.where(PaperProductLink.publication_id == publication_id)
     if product_id is not None:
         query = query.where(PaperProductLink.product_id == product_id)
-    links = {(lk.publication_id, lk.product_id): EffectiveLink(
-        lk.publication_id, lk.product_id, lk.score, lk.method, lk.evidence,
-        model_version=lk.model_version)
-        for lk in session.exec(query)}
+    links = {(pub, product): EffectiveLink(pub, product, score, method, evidence,
+                                           model_version=version)
+             for pub, product, score, method, evidence, version in session.exec(query)}
     pubs = [publication_id] if publication_id is not None else None
     for (pub, product, name), row in _latest(session, target="link",
                                              publication_ids=pubs).items():

@@ -15,7 +15,7 @@ Published figures (van Leeuwen et al. 2021; Antonissen et al. 2025) stand beside
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, func, select
 
@@ -38,6 +38,11 @@ FEATURES = (("multicentre", "multicentre"), ("multinational", "multinational"),
             ("prospective", "prospective"), ("vendor_independent", "vendor-independent"))
 
 
+class _Flags(NamedTuple):
+    is_retracted: bool
+    is_preprint: bool
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}% ({part}/{whole})" if whole else "- (0/0)"
 
@@ -55,7 +60,9 @@ def evidence_figures(session: Session) -> dict[str, Any]:
 
     grades = effective_grades(session)
     links = effective_links(session)
-    pubs = {p.id: p for p in session.exec(select(Publication))}
+    # only the two flags are needed: a column query, not 100k ORM objects with abstracts
+    pubs = {row[0]: _Flags(row[1], row[2]) for row in session.exec(
+        select(Publication.id, Publication.is_retracted, Publication.is_preprint))}
     n_products = session.exec(select(func.count()).select_from(Product)).one()
     n_vendors = session.exec(select(func.count(func.distinct(Product.company_id)))).one()
 
