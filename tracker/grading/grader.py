@@ -15,7 +15,7 @@ from tracker.grading.paper import PaperText
 from tracker.grading.rules import RuleCall, level_cues, rule_features, rule_level
 from tracker.grading.vendor import vendor_independence
 
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"  # bump when a rule changes: stores re-grade
 
 RULE_CONFIDENCE = {"publication type": 0.95, "title says": 0.85, "review cues": 0.7,
                    "cues of level": 0.65, "no level cue": 0.4}

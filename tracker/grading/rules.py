@@ -26,9 +26,10 @@ NON_PRIMARY_TYPES = {
 """PubMed publication types of papers that are not primary evaluations."""
 
 NON_PRIMARY_TITLE = re.compile(
-    r"\b(review|meta-?analys[ie]s|overview|editorial|commentary|perspectives?|viewpoint|"
-    r"guidelines?|recommendations?|consensus|white paper|position (?:paper|statement)|"
-    r"survey|questionnaire|state of the art|primer|pictorial essay|what (?:radiologists|"
+    r"\b((?<!retrospective )(?<!chart )(?<!record )(?<!peer )review|meta-?analys[ie]s|overview|editorial|commentary|perspectives?|viewpoint|"
+    r"guidelines?|recommendations?|consensus (?:statement|guidelines?|recommendations?|report|document)|"
+    r"white paper|position (?:paper|statement)|"
+    r"(?<!skeletal )(?<!bone )survey|questionnaire|state of the art|primer|pictorial essay|what (?:radiologists|"
     r"you) (?:need|should) to know|lessons learned|opinion|a call to|reply|erratum|"
     r"correction to|letter to the editor|response to)\b",
     re.IGNORECASE)
