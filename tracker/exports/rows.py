@@ -22,20 +22,10 @@ from tracker.db.models import (
     Registration,
 )
 from tracker.exports.effective import EffectiveEvidence, load_effective
+from tracker.grading.levels import LEVELS, bucket_of, rank
 from tracker.market.ownership import owners_table as owners_today
 
-LEVELS = ("1t", "1c", "2", "3", "4", "5", "6")
-LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
-
-
-def bucket(level: str | None) -> str | None:
-    if level in ("1t", "1c", "2"):
-        return "technical"
-    if level in ("3", "4", "5"):
-        return "clinical"
-    if level == "6":
-        return "societal"
-    return None
+bucket = bucket_of
 
 
 def paper_url(pub: Publication) -> str:
@@ -47,8 +37,8 @@ def paper_url(pub: Publication) -> str:
 
 
 def _highest(levels: list[str | None]) -> str | None:
-    ranked = [lv for lv in levels if lv in LEVEL_RANK]
-    return max(ranked, key=LEVEL_RANK.__getitem__) if ranked else None
+    ranked = [lv for lv in levels if lv in LEVELS]
+    return max(ranked, key=rank) if ranked else None
 
 
 def _companies(session: Session) -> dict[int, Company]:

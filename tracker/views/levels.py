@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.grading.levels import bucket_of
+
 LEVELS: tuple[str, ...] = ("1t", "1c", "2", "3", "4", "5", "6")
 """Levels of the hierarchical model of efficacy, lowest first."""
 
@@ -40,10 +42,4 @@ def highest_level(levels: object) -> str | None:
 
 def bucket(level: str | None) -> str | None:
     """``technical`` (1t-2), ``clinical`` (3-5), ``societal`` (6), as in INTERFACES.md."""
-    if level in TECHNICAL:
-        return "technical"
-    if level in ("3", "4", "5"):
-        return "clinical"
-    if level == "6":
-        return "societal"
-    return None
+    return bucket_of(level)
