@@ -42,21 +42,13 @@ STEPS: list[tuple[str, list[str]]] = [
     ("help (?)", ["question_mark"]),
     ("close help (esc)", ["escape"]),
     ("gaps again (2), cached rows", ["2"]),
-    ("gaps: grading figures on demand (f), started", ["f"]),
 ]
-
-
-BACKGROUND = "figures"
-"""Worker group of the grading area's evidence figures on the gaps screen: they load in the
-background after the heat map is drawn, and are timed separately."""
 
 
 async def _settle(app: Any, pilot: Any) -> None:
     """Until the key's own workers finished and the screen is redrawn."""
     await pilot.pause()
-    foreground = [w for w in app.workers if w.group != BACKGROUND]
-    if foreground:  # an empty list would mean "every worker"
-        await app.workers.wait_for_complete(foreground)
+    await app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -72,16 +64,14 @@ async def run(url: str) -> list[tuple[str, float]]:
             await pilot.press(*keys)
             await _settle(app, pilot)
             timings.append((label, time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        await app.workers.wait_for_complete()
-        timings.append(("(background) grading figures, until shown", time.perf_counter() - t0))
     return timings
 
 
 def view_timings(url: str) -> list[tuple[str, float]]:
     """The view queries alone (no UI), each run twice; the second (warm) run is reported."""
     from tracker.db.engine import open_store, session
-    from tracker.views.evidence import evidence_set
+    from tracker.evidence.effective import evidence_set
+    from tracker.evidence.figures import store_figures
     from tracker.views.market import market_view
     from tracker.views.papers import PaperQuery, search_text
     from tracker.views.products import product_rows
@@ -91,6 +81,7 @@ def view_timings(url: str) -> list[tuple[str, float]]:
     engine = open_store(url)
     calls = {
         "evidence_set (all links x grades)": lambda s: evidence_set(s),
+        "reference figures (tracker.evidence.figures)": lambda s: store_figures(s),
         "product_rows (2,000 rows)": lambda s: product_rows(s),
         "market_view": lambda s: market_view(s),
         "paper search 'stroke triage'": lambda s: search_text(s, query=PaperQuery(text="stroke triage")),

@@ -18,9 +18,9 @@ from tracker.db.models import (
     Product,
     Publication,
 )
-from tracker.grading.figures import evidence_figures
+from tracker.evidence.figures import evidence_figures
 from tracker.grading.pipeline import grade_new
-from tracker.review import effective_grade, effective_links, override_grade, override_link
+from tracker.evidence import effective_grade, effective_links, override_grade, override_link
 
 READER = ("Effect of an AI support system on radiologists: a multi-reader study",
           "Fourteen radiologists read 240 mammograms with and without AI support. Reader AUC "

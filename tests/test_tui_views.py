@@ -9,8 +9,8 @@ from sqlmodel import select
 from tui_store import MARKUP_TITLE, build_store
 
 from tracker.db.models import Override
-from tracker.views.evidence import evidence_set
-from tracker.views.figures import store_figures
+from tracker.evidence.effective import evidence_set
+from tracker.evidence.figures import compute_figures
 from tracker.views.gaps import evidence_gaps
 from tracker.views.market import independent_brands, market_view, ownership_roots
 from tracker.views.papers import PaperQuery, search_semantic, search_text
@@ -55,10 +55,10 @@ def test_gap_lists(db, ids) -> None:  # type: ignore[no-untyped-def]
 
 def test_store_figures_match_the_hand_count(db, ids) -> None:  # type: ignore[no-untyped-def]
     ev = evidence_set(db)
-    figures = store_figures(ev, products=9, vendors=8)
-    assert figures["papers"] == "9"  # the review has no level
-    assert figures["products_with_evidence"] == "78% (7/9)"
-    assert figures["papers_level3_6"] == "44% (4/9)"  # levels 3, 3, 4, 6
+    figures = compute_figures(ev, products=9, vendors=8)
+    assert figures.value("papers") == "9"  # the review has no level
+    assert figures.value("products_with_evidence") == "78% (7/9)"
+    assert figures.value("papers_level3_6") == "44% (4/9)"  # levels 3, 3, 4, 6
 
 
 def test_override_changes_levels_and_removes_links(db, ids) -> None:  # type: ignore[no-untyped-def]
@@ -123,7 +123,7 @@ def test_views_import_no_textual() -> None:
     import sys
 
     code = ("import sys, tracker.views.products, tracker.views.papers, tracker.views.market, "
-            "tracker.views.review, tracker.views.runs, tracker.views.gaps, tracker.views.figures\n"
+            "tracker.views.review, tracker.views.runs, tracker.views.gaps, tracker.evidence.figures\n"
             "print([m for m in ('textual', 'torch', 'faiss') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -35,6 +35,6 @@ def summarize(settings: Any, report: NightlyReport) -> str:
 
 
 def _headline(s: Any) -> dict[str, Any]:
-    from tracker.grading.figures import headline_figures
+    from tracker.evidence.figures import headline_figures
 
     return headline_figures(s)

@@ -25,7 +25,7 @@ def build_stats(session: Session, *, market: bool = False, evidence: bool = Fals
 
         data["market"] = market_stats(session)
     if evidence:
-        from tracker.grading.figures import evidence_figures
+        from tracker.evidence.figures import evidence_figures
 
         data["evidence"] = evidence_figures(session)
     return data

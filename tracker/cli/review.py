@@ -17,7 +17,7 @@ Why = Annotated[str, typer.Option("--why", help="Why (kept with the override).")
 
 
 def _publication(s: object, ref: str) -> int:
-    from tracker.review import find_publication_ref
+    from tracker.store.refs import find_publication_ref
 
     row = find_publication_ref(s, ref)  # type: ignore[arg-type]
     if row is None or row.id is None:
@@ -38,7 +38,7 @@ def review_grade(
 ) -> None:
     """Set (``--level``) or confirm (``--confirm``) a paper's efficacy level."""
     from tracker.db.engine import session
-    from tracker.review import confirm_grade, override_grade
+    from tracker.evidence.overrides import confirm_grade, override_grade
 
     if (level is None) == (not confirm):
         typer.echo("give exactly one of --level or --confirm", err=True)
@@ -67,7 +67,7 @@ def review_feature(
 ) -> None:
     """Set one study feature of a paper."""
     from tracker.db.engine import session
-    from tracker.review import override_grade
+    from tracker.evidence.overrides import override_grade
 
     with session(engine_for(database_url)) as s:
         pub_id = _publication(s, pub)
@@ -92,7 +92,8 @@ def review_link(
 ) -> None:
     """Accept or reject the link between a paper and a product."""
     from tracker.db.engine import session
-    from tracker.review import find_product_ref, override_link
+    from tracker.evidence.overrides import override_link
+    from tracker.store.refs import find_product_ref
 
     with session(engine_for(database_url)) as s:
         pub_id = _publication(s, pub)

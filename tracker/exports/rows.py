@@ -1,6 +1,7 @@
 """Rows of each export kind, built with a few bulk queries (fine for 100k papers).
 
-Human overrides are applied through ``tracker.review``; owners come from
+Links, grades, evidence counts and gap flags come from the evidence core
+(``tracker.evidence``: overrides applied, one evidence rule); owners come from
 ``tracker.market.ownership``.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,24 +23,30 @@ from tracker.db.models import (
     PublicationSource,
     Registration,
 )
-from tracker.exports.effective import EffectiveEvidence, load_effective
-from tracker.grading.levels import LEVELS, bucket_of, rank
+from tracker.evidence.effective import EffectiveGrade, EvidenceSet, effective_grades, evidence_set
+from tracker.evidence.gaps import GAPS, product_gaps
+from tracker.evidence.overrides import load_decisions
+from tracker.evidence.vocabulary import FEATURES, LEVELS, bucket_of
 from tracker.market.ownership import owners_table as owners_today
+from tracker.store import refs
 
-bucket = bucket_of
+
+@dataclass
+class ExportEvidence:
+    """The evidence core's view of the store, read once for every export kind."""
+
+    evidence: EvidenceSet
+    grades: dict[int, EffectiveGrade]
+
+
+def load_evidence(session: Session) -> ExportEvidence:
+    decisions = load_decisions(session)
+    return ExportEvidence(evidence_set(session, decisions=decisions),
+                          effective_grades(session, decisions=decisions))
 
 
 def paper_url(pub: Publication) -> str:
-    if pub.pmid:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{pub.pmid}/"
-    if pub.doi:
-        return f"https://doi.org/{pub.doi}"
-    return pub.source_url or f"record:publication/{pub.id}"
-
-
-def _highest(levels: list[str | None]) -> str | None:
-    ranked = [lv for lv in levels if lv in LEVELS]
-    return max(ranked, key=rank) if ranked else None
+    return refs.paper_url(pub.pmid, pub.doi, pub.source_url, pub.id)
 
 
 def _companies(session: Session) -> dict[int, Company]:
@@ -95,8 +103,8 @@ def _product_regs(session: Session) -> dict[int, list[Registration]]:
     return regs
 
 
-def products_rows(session: Session, evidence: EffectiveEvidence | None = None) -> Iterator[dict[str, Any]]:
-    evidence = evidence or load_effective(session)
+def products_rows(session: Session, evidence: ExportEvidence | None = None) -> Iterator[dict[str, Any]]:
+    found = (evidence or load_evidence(session)).evidence
     companies = _companies(session)
     regs = _product_regs(session)
     owners = owners_today(session)
@@ -104,7 +112,7 @@ def products_rows(session: Session, evidence: EffectiveEvidence | None = None) -
         company = companies[product.company_id]
         mine = regs.get(product.id or -1, [])
         dates = sorted(r.decision_date for r in mine if r.decision_date)
-        papers = evidence.papers_of_product.get(product.id or -1, set())
+        summary = found.product(product.id or -1)
         yield {
             "product_id": product.slug, "product": product.name, "company": company.name,
             "owner": owners.get(company.id or -1, (None, company.name))[1],
@@ -113,21 +121,23 @@ def products_rows(session: Session, evidence: EffectiveEvidence | None = None) -
             "ce_marked": any(r.regulator == "EU" for r in mine),
             "first_registration": dates[0] if dates else None,
             "last_registration": dates[-1] if dates else None,
-            "registrations": len(mine), "papers": len(papers),
-            "highest_level": _highest([evidence.grade(pid).get("level") for pid in papers]),
+            "registrations": len(mine), "papers": len(summary.papers),
+            "highest_level": summary.highest,
             "source": product.source,
             "source_url": product.source_url or f"record:product/{product.slug}",
         }
 
 
-def papers_rows(session: Session, evidence: EffectiveEvidence | None = None) -> Iterator[dict[str, Any]]:
-    evidence = evidence or load_effective(session)
+def papers_rows(session: Session, evidence: ExportEvidence | None = None) -> Iterator[dict[str, Any]]:
+    loaded = evidence or load_evidence(session)
+    by_paper = loaded.evidence.index_by_paper()
     products = _products(session)
     sources: dict[int, set[str]] = defaultdict(set)
     for pub_id, source in session.exec(select(PublicationSource.publication_id, PublicationSource.source)):
         sources[pub_id].add(source)
     for pub in session.exec(select(Publication).order_by(col(Publication.id))):
-        linked = evidence.products_of_paper.get(pub.id or -1, set())
+        linked = by_paper.get(pub.id or -1, set())
+        grade = loaded.grades.get(pub.id or -1)
         yield {
             "publication_id": pub.id, "pmid": pub.pmid, "doi": pub.doi, "pmcid": pub.pmcid,
             "title": pub.title, "year": pub.year, "journal": pub.journal,
@@ -135,44 +145,44 @@ def papers_rows(session: Session, evidence: EffectiveEvidence | None = None) -> 
             "is_preprint": pub.is_preprint, "is_retracted": pub.is_retracted,
             "sources": ";".join(sorted(sources.get(pub.id or -1, {pub.source}))),
             "products": ";".join(sorted(products[p].slug for p in linked if p in products)),
-            "level": evidence.grade(pub.id or -1).get("level"),
+            "level": grade.level if grade else None,
             "source_url": paper_url(pub),
         }
 
 
-def links_rows(session: Session, evidence: EffectiveEvidence | None = None) -> Iterator[dict[str, Any]]:
-    evidence = evidence or load_effective(session)
+def links_rows(session: Session, evidence: ExportEvidence | None = None) -> Iterator[dict[str, Any]]:
+    found = (evidence or load_evidence(session)).evidence
     products, companies = _products(session), _companies(session)
     pubs = {p.id: p for p in session.exec(select(Publication))}
-    for link in evidence.links:
-        pub, product = pubs.get(link["publication_id"]), products.get(link["product_id"])
+    for link in found.links:
+        pub, product = pubs.get(link.publication_id), products.get(link.product_id)
         if pub is None or product is None:
             continue
         yield {
             "publication_id": pub.id, "pmid": pub.pmid, "doi": pub.doi, "title": pub.title,
             "product_id": product.slug, "product": product.name,
             "company": companies[product.company_id].name,
-            "score": link["score"], "method": link["method"], "evidence": link["evidence"],
-            "model_version": link["model_version"], "origin": link["origin"],
+            "score": link.score, "method": link.method, "evidence": link.evidence,
+            "model_version": link.model_version, "origin": link.origin,
             "source_url": paper_url(pub),
         }
 
 
-def grades_rows(session: Session, evidence: EffectiveEvidence | None = None) -> Iterator[dict[str, Any]]:
-    evidence = evidence or load_effective(session)
+def grades_rows(session: Session, evidence: ExportEvidence | None = None) -> Iterator[dict[str, Any]]:
+    grades = (evidence or load_evidence(session)).grades
     pubs = {p.id: p for p in session.exec(select(Publication))}
-    for pub_id in sorted(evidence.grades):
+    for pub_id in sorted(grades):
         pub = pubs.get(pub_id)
         if pub is None:
             continue
-        grade = evidence.grade(pub_id)
+        grade = grades[pub_id]
         yield {
             "publication_id": pub.id, "pmid": pub.pmid, "doi": pub.doi, "title": pub.title,
-            **{k: grade.get(k) for k in ("level", "confidence", "prospective", "multicentre",
-                                         "multinational", "reader_study", "rct", "sample_size",
-                                         "vendor_independent", "needs_review", "origin")},
-            "bucket": bucket(grade.get("level")),
-            "cues": ";".join(grade.get("cues") or []),
+            "level": grade.level, "confidence": grade.confidence,
+            **{name: getattr(grade, name) for name in (*FEATURES, "sample_size")},
+            "needs_review": grade.needs_review, "origin": grade.origin,
+            "bucket": bucket_of(grade.level),
+            "cues": ";".join(grade.cues or []),
             "source_url": paper_url(pub),
         }
 
@@ -191,29 +201,21 @@ def events_rows(session: Session) -> Iterator[dict[str, Any]]:
         }
 
 
-def gaps_rows(session: Session, evidence: EffectiveEvidence | None = None) -> Iterator[dict[str, Any]]:
-    evidence = evidence or load_effective(session)
+def gaps_rows(session: Session, evidence: ExportEvidence | None = None) -> Iterator[dict[str, Any]]:
+    """One row per product: evidence papers per level and the gap lists it is on
+    (``tracker.evidence.gaps``, the same rule as the TUI's gap lists)."""
+    found = (evidence or load_evidence(session)).evidence
     companies = _companies(session)
-    pubs = {p.id: p for p in session.exec(select(Publication))}
     for product in session.exec(select(Product).order_by(Product.slug)):
-        papers = evidence.papers_of_product.get(product.id or -1, set())
-        grades = [evidence.grade(pid) for pid in papers]
-        counts = {lv: 0 for lv in LEVELS}
-        for grade in grades:
-            if grade.get("level") in counts:
-                counts[grade["level"]] += 1
-        highest = _highest([g.get("level") for g in grades])
-        peer_reviewed = [pid for pid in papers
-                         if pid in pubs and not pubs[pid].is_preprint and evidence.grade(pid).get("level")]
+        summary = found.product(product.id or -1)
+        counts = summary.counts
+        flags = product_gaps(summary)
         yield {
             "product_id": product.slug, "product": product.name,
-            "company": companies[product.company_id].name, "papers": len(papers),
-            **{f"level_{lv}": n for lv, n in counts.items()},
-            "highest_level": highest,
-            "no_peer_reviewed_evidence": not peer_reviewed,
-            "only_technical_evidence": bool(peer_reviewed) and bucket(highest) == "technical",
-            "no_vendor_independent_study": not any(g.get("vendor_independent") is True for g in grades),
-            "no_prospective_study": not any(g.get("prospective") is True for g in grades),
+            "company": companies[product.company_id].name, "papers": len(summary.papers),
+            **{f"level_{lv}": counts.get(lv, 0) for lv in LEVELS},
+            "highest_level": summary.highest,
+            **{gap.column: flags[gap.key] for gap in GAPS},
             "source_url": product.source_url or f"record:product/{product.slug}",
         }
 

@@ -10,7 +10,7 @@ from typing import Any
 from tracker.grading.analysis import analyse
 from tracker.grading.classifier import GradingModel
 from tracker.grading.features import study_features
-from tracker.grading.levels import bucket_of, from_class
+from tracker.evidence.vocabulary import bucket_of, from_class
 from tracker.grading.paper import PaperText
 from tracker.grading.rules import RuleCall, level_cues, rule_features, rule_level
 from tracker.grading.vendor import vendor_independence

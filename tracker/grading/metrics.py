@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tracker.grading.levels import CLASSES, bucket_of, to_class
+from tracker.evidence.vocabulary import CLASSES, bucket_of, to_class
 
 FEATURES = ("prospective", "multicentre", "multinational", "reader_study", "rct",
             "vendor_independent")

@@ -4,7 +4,7 @@ A paper is (re)graded when it has no automatic grade, when its text changed afte
 graded (``Publication.updated_at`` later than the grade), or when the active model or rules
 changed (``EvidenceGrade.model_version``). Only ``EvidenceGrade`` rows are written; overrides
 are never read for writing, changed or deleted, and they win in every view
-(``tracker.review``). Embeddings are cached in ``EmbeddingCache`` by text hash and model.
+(``tracker.evidence``). Embeddings are cached in ``EmbeddingCache`` by text hash and model.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _stale(session: Session, version: str) -> list[int]:
 
 def _vendors(session: Session, publication_ids: list[int]) -> dict[int, list[str]]:
     """Company names and aliases of the products each paper is (effectively) linked to."""
-    from tracker.review import effective_links
+    from tracker.evidence.effective import effective_links
 
     names: dict[int, list[str]] = {}
     companies: dict[int, list[str]] = {}

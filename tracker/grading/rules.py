@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from tracker.grading.analysis import PaperCues
-from tracker.grading.levels import LEVELS
+from tracker.evidence.vocabulary import LEVELS
 from tracker.grading.paper import PaperText
 
 NON_PRIMARY_TYPES = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from tracker.grading.analysis import analyse
 from tracker.grading.classifier import GradingModel
-from tracker.grading.levels import CLASSES, from_class, normalize_level, to_class
+from tracker.evidence.vocabulary import CLASSES, from_class, normalize_level, to_class
 from tracker.grading.paper import PaperText, paper_from_json
 from tracker.grading.rules import RULE_FEATURES, hard_none, rule_features, rule_level
 
@@ -202,7 +202,7 @@ def examples_from_store(database_url: str, *, known: set[str]) -> list[Example]:
     from tracker.db.engine import open_store, session
     from tracker.db.models import Publication
     from tracker.grading.paper import paper_from_row
-    from tracker.review import effective_grades
+    from tracker.evidence.effective import effective_grades
 
     out: list[Example] = []
     with session(open_store(database_url)) as s:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from tracker.views.evidence import EvidenceSet, evidence_set
+from tracker.evidence.effective import EvidenceSet, evidence_set
 from tracker.views.products import ProductRow, product_rows
 
 

@@ -1,28 +1,16 @@
-"""Evidence gaps: which products lack peer-reviewed, clinical, independent or prospective
-evidence. Works on the same product rows and evidence set as the products table."""
+"""Evidence gaps over the products table: the gap lists of :mod:`tracker.evidence.gaps`
+as product rows, and the heat map's totals and shades."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.views.evidence import EvidenceSet
-from tracker.views.levels import LEVELS
+from tracker.evidence.effective import EvidenceSet
+from tracker.evidence.gaps import GAP_RULES, GAP_TITLES, gap_lists
+from tracker.evidence.vocabulary import LEVELS
 from tracker.views.products import ProductRow
 
-GAP_RULES: dict[str, str] = {
-    "no_peer_reviewed": "no linked, graded, non-preprint paper",
-    "only_technical": "evidence only at levels 1t, 1c or 2",
-    "no_vendor_independent": "no graded paper coded vendor-independent",
-    "no_prospective": "no graded paper coded prospective",
-}
-"""Each gap list and the rule that fills it."""
-
-GAP_TITLES: dict[str, str] = {
-    "no_peer_reviewed": "No peer-reviewed evidence",
-    "only_technical": "Only technical evidence (1t-2)",
-    "no_vendor_independent": "No vendor-independent study",
-    "no_prospective": "No prospective study",
-}
+__all__ = ["GAP_RULES", "GAP_TITLES", "Gaps", "evidence_gaps", "heat_shade", "heatmap_totals"]
 
 
 @dataclass
@@ -35,18 +23,10 @@ class Gaps:
 
 
 def evidence_gaps(rows: list[ProductRow], evidence: EvidenceSet) -> Gaps:
-    lists: dict[str, list[ProductRow]] = {name: [] for name in GAP_RULES}
-    for row in rows:
-        ev = evidence.products.get(row.id)
-        if ev is None or ev.peer_reviewed == 0:
-            lists["no_peer_reviewed"].append(row)
-        if ev is not None and ev.only_technical:
-            lists["only_technical"].append(row)
-        if ev is None or ev.feature_counts["vendor_independent"] == 0:
-            lists["no_vendor_independent"].append(row)
-        if ev is None or ev.feature_counts["prospective"] == 0:
-            lists["no_prospective"].append(row)
-    return Gaps(lists, len(rows))
+    """The products of each gap list, as rows of the products table (same order)."""
+    by_id = {row.id: row for row in rows}
+    lists = gap_lists([row.id for row in rows], evidence)
+    return Gaps({key: [by_id[pid] for pid in ids] for key, ids in lists.items()}, len(rows))
 
 
 def heatmap_totals(rows: list[ProductRow]) -> dict[str, int]:

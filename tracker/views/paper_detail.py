@@ -1,7 +1,8 @@
 # mypy: disable-error-code="call-overload,arg-type,misc,var-annotated"
 # (SQLModel declares columns as Python types; SQLAlchemy select() overloads reject them)
 """One paper: bibliographic record, its sources, its grade (override applied, with the
-automatic value kept beside it) and the products it is linked to."""
+automatic value kept beside it) and the products it is linked to (effective links,
+hand-made ones included; rejected ones shown as rejected)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import (
-    EvidenceGrade,
-    PaperProductLink,
-    Product,
-    Publication,
-    PublicationSource,
-)
-from tracker.views.levels import FEATURES
-from tracker.views.overrides import load_decisions
-from tracker.views.product_detail import paper_url
+from tracker.db.models import Product, Publication, PublicationSource
+from tracker.evidence.effective import effective_grade, evidence_set
+from tracker.evidence.vocabulary import GRADE_FIELDS
+from tracker.store.refs import paper_url
 
 
 @dataclass
@@ -48,7 +43,6 @@ def paper_detail(session: Session, *, publication_id: int) -> PaperDetail | None
     pub = session.get(Publication, publication_id)
     if pub is None:
         return None
-    decisions = load_decisions(session, publication_ids=[publication_id])
     flags = [name for name, on in (("preprint", pub.is_preprint), ("retracted", pub.is_retracted)) if on]
     detail = PaperDetail(pub.id or 0, pub.title, _authors(pub.authors), pub.journal or "",
                          pub.year, paper_url(pub.pmid, pub.doi, pub.source_url),
@@ -57,25 +51,23 @@ def paper_detail(session: Session, *, publication_id: int) -> PaperDetail | None
             select(PublicationSource.source, PublicationSource.external_id, PublicationSource.source_url)
             .where(PublicationSource.publication_id == publication_id)):
         detail.sources.append({"source": source, "id": ext, "url": url})
-    grade = session.execute(select(EvidenceGrade).where(
-        EvidenceGrade.publication_id == publication_id)).scalar_one_or_none()
-    auto: dict[str, Any] = {"level": grade.level if grade else None}
-    auto.update({f: getattr(grade, f) if grade else None for f in (*FEATURES, "sample_size")})
-    for name, value in auto.items():
-        decided, chosen = decisions.grade(publication_id, name)
-        detail.grade[name] = {"value": chosen if decided else value, "auto": value,
-                              "overridden": decided}
-    if grade:
+    grade = effective_grade(session, publication_id)
+    for name in GRADE_FIELDS:
+        value = getattr(grade, name) if grade else None
+        overridden = grade is not None and name in grade.overridden
+        detail.grade[name] = {"value": value,
+                              "auto": grade.auto.get(name) if overridden else value,  # type: ignore[union-attr]
+                              "overridden": overridden}
+    if grade is not None and grade.graded:
         detail.grade["confidence"] = {"value": grade.confidence, "auto": grade.confidence,
                                       "overridden": False}
         detail.grade["cues"] = {"value": ", ".join(map(str, grade.cues or [])), "auto": None,
                                 "overridden": False}
-    for prod_id, name, score, method, evidence in session.execute(
-            select(PaperProductLink.product_id, Product.name, PaperProductLink.score,
-                   PaperProductLink.method, PaperProductLink.evidence)
-            .join(Product, Product.id == PaperProductLink.product_id)
-            .where(PaperProductLink.publication_id == publication_id)):
-        detail.links.append({"product_id": prod_id, "product": name, "score": score,
-                             "method": method, "sentence": evidence,
-                             "decision": decisions.link(publication_id, prod_id)})
+    found = evidence_set(session, publication_ids=[publication_id])
+    names = dict(session.execute(select(Product.id, Product.name).where(Product.id.in_(  # type: ignore[union-attr]
+        [lk.product_id for lk in (*found.links, *found.rejected)]))).all())
+    for link in sorted((*found.links, *found.rejected), key=lambda lk: lk.product_id):
+        detail.links.append({"product_id": link.product_id, "product": names.get(link.product_id, "?"),
+                             "score": link.score, "method": link.method, "sentence": link.evidence,
+                             "decision": link.decision, "state": link.state})
     return detail

@@ -2,7 +2,8 @@
 # (SQLModel declares columns as Python types; SQLAlchemy select() overloads reject them)
 """Paper search: free text (SQL LIKE on indexed, paged queries) and semantic search (the
 linking area's faiss index), with filters on level, year, product and vendor independence.
-Overrides are respected by the level and vendor-independence filters."""
+Overrides are respected by the level, vendor-independence and product filters, and the
+products shown are the effective links (hand-made ones included)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from tracker.db.models import EvidenceGrade, PaperProductLink, Product, Publication
-from tracker.views.overrides import Decisions, load_decisions
-from tracker.views.product_detail import paper_url
+from tracker.evidence.effective import evidence_set
+from tracker.evidence.overrides import Decisions, load_decisions
+from tracker.store.refs import paper_url
 
 COUNT_CAP = 1000
 """Counting stops here ("1000+"): a count must not scan the whole table on every key."""
@@ -55,13 +57,35 @@ class PaperPage:
 
 
 def _grade_filter(column: Any, value: Any, decisions: Decisions, field_name: str) -> Any:
-    decided = {k[1] for k in decisions.values if k[0] == "grade" and k[3] == field_name}
-    chosen = {k[1] for k, v in decisions.values.items()
-              if k[0] == "grade" and k[3] == field_name and v == value}
+    """Automatic value matches and no person changed it, or a person set it to ``value``."""
+    decided = decisions.papers_decided(field_name)
+    chosen = decisions.papers_decided(field_name, value)
     auto = column == value
     if decided:
         auto = and_(auto, Publication.id.not_in(decided))  # type: ignore[union-attr]
     return or_(auto, Publication.id.in_(chosen)) if chosen else auto  # type: ignore[union-attr]
+
+
+def _product_filter(session: Session, text: str, decisions: Decisions) -> Any:
+    """Papers effectively linked to a product whose name contains ``text`` (or whose slug is
+    ``text``): automatic links not rejected, plus hand-made links."""
+    matches = or_(Product.name.contains(text, autoescape=True),  # type: ignore[attr-defined]
+                  Product.slug == text)
+    linked = select(PaperProductLink.publication_id).where(
+        PaperProductLink.product_id.in_(select(Product.id).where(matches)))  # type: ignore[attr-defined]
+    rejected = sorted(decisions.rejected_links())
+    if rejected:
+        linked = linked.where(tuple_(PaperProductLink.publication_id,
+                                     PaperProductLink.product_id).not_in(rejected))
+    clause = Publication.id.in_(linked)  # type: ignore[union-attr]
+    hand = decisions.accepted_links()
+    if hand:
+        wanted = set(session.execute(select(Product.id).where(
+            Product.id.in_({prod for _, prod in hand}), matches)).scalars())  # type: ignore[union-attr]
+        pubs = sorted({pub for pub, prod in hand if prod in wanted})
+        if pubs:
+            clause = or_(clause, Publication.id.in_(pubs))  # type: ignore[union-attr]
+    return clause
 
 
 def _conditions(session: Session, q: PaperQuery, decisions: Decisions) -> list[Any]:
@@ -85,11 +109,7 @@ def _conditions(session: Session, q: PaperQuery, decisions: Decisions) -> list[A
         conds.append(_grade_filter(EvidenceGrade.vendor_independent, q.vendor_independent,
                                    decisions, "vendor_independent"))
     if q.product.strip():
-        ids = select(Product.id).where(or_(
-            Product.name.contains(q.product.strip(), autoescape=True),  # type: ignore[attr-defined]
-            Product.slug == q.product.strip()))
-        linked = select(PaperProductLink.publication_id).where(PaperProductLink.product_id.in_(ids))  # type: ignore[attr-defined]
-        conds.append(Publication.id.in_(linked))  # type: ignore[union-attr]
+        conds.append(_product_filter(session, q.product.strip(), decisions))
     return conds
 
 
@@ -100,16 +120,15 @@ def _hits(session: Session, rows: Any, decisions: Decisions) -> list[PaperHit]:
         return hits
     by_id = {h.id: h for h in hits}
     for hit in hits:
-        for name, attr in (("level", "level"), ("vendor_independent", "vendor_independent")):
+        for name in ("level", "vendor_independent"):
             decided, value = decisions.grade(hit.id, name)
             if decided:
-                setattr(hit, attr, value)
-    for pub, prod, name in session.execute(
-            select(PaperProductLink.publication_id, PaperProductLink.product_id, Product.name)
-            .join(Product, Product.id == PaperProductLink.product_id)
-            .where(PaperProductLink.publication_id.in_(list(by_id)))):  # type: ignore[attr-defined]
-        if decisions.link(pub, prod) is not False:
-            by_id[pub].products.append(name)
+                setattr(hit, name, value)
+    found = evidence_set(session, publication_ids=list(by_id), decisions=decisions)
+    names = dict(session.execute(select(Product.id, Product.name).where(
+        Product.id.in_({lk.product_id for lk in found.links}))).all())  # type: ignore[union-attr]
+    for link in found.links:
+        by_id[link.publication_id].products.append(names.get(link.product_id, "?"))
     return hits
 
 

@@ -12,17 +12,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from tracker.db.models import (
-    Company,
-    EvidenceGrade,
-    NewsItem,
-    PaperProductLink,
-    Product,
-    Publication,
-    Registration,
-)
-from tracker.views.levels import FEATURES
-from tracker.views.overrides import load_decisions
+from tracker.db.models import Company, NewsItem, Product, Publication, Registration
+from tracker.evidence.effective import evidence_set
+from tracker.store.refs import paper_url
 from tracker.views.ownership import load_ownership
 
 
@@ -36,7 +28,7 @@ class LinkedPaper:
     sentence: str
     score: float | None
     method: str
-    decided: str  # "", "confirmed" or "hand link"
+    decided: str  # "", "confirmed" or "hand link" (EffectiveLink.state)
     url: str
 
 
@@ -55,42 +47,24 @@ class ProductDetail:
     ownership: list[dict[str, Any]] = field(default_factory=list)
 
 
-def paper_url(pmid: str | None, doi: str | None, fallback: str = "") -> str:
-    if pmid:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-    if doi:
-        return f"https://doi.org/{doi}"
-    return fallback
-
-
 def _papers(session: Session, product_id: int) -> list[LinkedPaper]:
-    decisions = load_decisions(session)
-    links = {pub: (score, method, evidence) for pub, score, method, evidence in session.execute(
-        select(PaperProductLink.publication_id, PaperProductLink.score, PaperProductLink.method,
-               PaperProductLink.evidence).where(PaperProductLink.product_id == product_id))}
-    hand = {pub for pub, prod in decisions.added_links() if prod == product_id}
-    pub_ids = [p for p in set(links) | hand if decisions.link(p, product_id) is not False]
+    """The product's effectively linked papers (hand-made links included, rejected ones
+    left out) with their effective grades."""
+    found = evidence_set(session, product_ids=[product_id])
+    pub_ids = [lk.publication_id for lk in found.links]
     if not pub_ids:
         return []
-    query = (select(Publication.id, Publication.title, Publication.year, Publication.pmid,
-                    Publication.doi, Publication.source_url, EvidenceGrade.level,
-                    *[getattr(EvidenceGrade, f) for f in FEATURES], EvidenceGrade.sample_size)
-             .outerjoin(EvidenceGrade, EvidenceGrade.publication_id == Publication.id)
-             .where(Publication.id.in_(pub_ids)))  # type: ignore[union-attr]
+    info = {pid: rest for pid, *rest in session.execute(
+        select(Publication.id, Publication.title, Publication.year, Publication.pmid,
+               Publication.doi, Publication.source_url).where(Publication.id.in_(pub_ids)))}  # type: ignore[union-attr]
     papers = []
-    for pid, title, year, pmid, doi, url, level, *rest in session.execute(query):
-        features = dict(zip((*FEATURES, "sample_size"), rest, strict=True))
-        decided, value = decisions.grade(pid, "level")
-        level = value if decided else level
-        for name in FEATURES:
-            decided, value = decisions.grade(pid, name)
-            if decided:
-                features[name] = value
-        score, method, sentence = links.get(pid, (None, "override", ""))
-        state = "hand link" if pid not in links else (
-            "confirmed" if decisions.link(pid, product_id) else "")
-        papers.append(LinkedPaper(pid, title, year, level, features, sentence or "", score,
-                                  method, state, paper_url(pmid, doi, url or "")))
+    for link in found.links:
+        title, year, pmid, doi, url = info[link.publication_id]
+        paper = found.papers[link.publication_id]
+        features: dict[str, Any] = {**paper.features, "sample_size": paper.sample_size}
+        papers.append(LinkedPaper(link.publication_id, title, year, paper.level, features,
+                                  link.evidence or "", link.score, link.method, link.state,
+                                  paper_url(pmid, doi, url)))
     papers.sort(key=lambda p: (-(p.year or 0), p.title))
     return papers
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.db.models import Company, Product, Registration
-from tracker.views.evidence import EvidenceSet, evidence_set
-from tracker.views.levels import LEVELS, level_rank
+from tracker.evidence.effective import EvidenceSet, evidence_set
+from tracker.evidence.vocabulary import LEVELS, rank
 from tracker.views.ownership import Ownership, load_ownership
 
 CE_ORDER = ("I", "IIa", "IIb", "III")
@@ -110,7 +110,7 @@ SORT_KEYS: dict[str, Any] = {
     "first": lambda r: r.first_registration or date.min,
     "last": lambda r: r.last_registration or date.min,
     "papers": lambda r: r.papers,
-    "highest": lambda r: level_rank(r.highest),
+    "highest": lambda r: rank(r.highest),
     **{f"L{level}": (lambda r, lv=level: r.counts.get(lv, 0)) for level in LEVELS},
 }
 """Sort keys by column key (the TUI's column keys are the same)."""
@@ -125,9 +125,9 @@ def filter_rows(rows: list[ProductRow], *, text: str = "", min_level: str | None
             min_level = word.removeprefix("level>=")
         else:
             words.append(word)
-    floor = level_rank(min_level) if min_level else -1
+    floor = rank(min_level) if min_level else -1
     return [r for r in rows if all(w in r.text() for w in words)
-            and (floor < 0 or level_rank(r.highest) >= floor)]
+            and (floor < 0 or rank(r.highest) >= floor)]
 
 
 def sort_rows(rows: list[ProductRow], *, key: str, reverse: bool = False) -> list[ProductRow]:

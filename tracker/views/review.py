@@ -3,7 +3,7 @@
 """The review queue: automatic links and grades below the review threshold that no person
 has decided yet, and the writes that record a decision as an Override row.
 
-Decisions are written by tracker.review (grading area): Override rows, the latest per key
+Decisions are written through tracker.evidence.overrides: Override rows, the latest per key
 wins, automatic rows are never changed.
 """
 
@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from tracker.db.models import EvidenceGrade, Override, PaperProductLink, Product, Publication
+from tracker.evidence.overrides import load_decisions
 
 
 @dataclass
@@ -29,17 +30,10 @@ class ReviewItem:
 
 
 def _decided(session: Session) -> tuple[set[tuple[int, int | None]], set[int]]:
-    """(paper, product) pairs whose link a person decided; papers whose level a person set.
-    Overrides are few, so they are read once instead of a correlated subquery per row."""
-    links: set[tuple[int, int | None]] = set()
-    grades: set[int] = set()
-    for target, pub, prod, name in session.execute(
-            select(Override.target, Override.publication_id, Override.product_id, Override.field_name)):
-        if target == "link" and name == "link":
-            links.add((pub, prod))
-        elif target == "grade" and name == "level":
-            grades.add(pub)
-    return links, grades
+    """(paper, product) pairs whose link a person decided; papers whose level a person set."""
+    decisions = load_decisions(session)
+    links = {(k[1], k[2]) for k in decisions.latest if k[0] == "link" and k[3] == "link"}
+    return links, decisions.papers_decided("level")
 
 
 def review_queue(session: Session, *, threshold: float, limit: int = 200) -> list[ReviewItem]:
@@ -82,12 +76,12 @@ def _titles(session: Session, ids: list[int]) -> dict[int, str]:
 
 def decide(session: Session, *, item: ReviewItem, accept: bool = True, level: str | None = None,
            author: str, reason: str = "") -> Override:
-    """Record a person's decision on a queue item (through tracker.review) and commit it.
+    """Record a person's decision on a queue item (through tracker.evidence.overrides) and commit it.
 
     A link: ``accept`` True confirms it, False rejects it. A grade: ``accept`` confirms the
     automatic level; otherwise ``level`` (a level or None for "not evidence") replaces it.
     """
-    from tracker.review import confirm_grade, override_grade, override_link
+    from tracker.evidence.overrides import confirm_grade, override_grade, override_link
 
     if item.kind == "link":
         assert item.product_id is not None

@@ -14,18 +14,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from tracker.evidence.figures import PUBLISHED_SOURCES, REFERENCES, Figures, store_figures
 from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.text import cell
 from tracker.tui.widgets.empty_state import EmptyState
 from tracker.tui.widgets.heatmap import Heatmap
 from tracker.tui.widgets.paged_table import PagedTable
-from tracker.views.figures import PUBLISHED, PUBLISHED_SOURCES, grading_figures, store_figures
 from tracker.views.gaps import GAP_RULES, GAP_TITLES, Gaps, evidence_gaps
 from tracker.views.products import ProductRow, filter_rows
-
-GRADING_AUTO_LIMIT = 20_000
-"""Up to this many evidence papers the grading area's figures load by themselves; above it
-they are computed on ``f`` (a long CPU-bound computation would make the UI sluggish)."""
 
 EMPTY = ("No products in the store yet, so there is no evidence to map.\n"
          "Run `tracker demo`, or `tracker crawl regulatory` then `tracker process`.")
@@ -36,7 +32,7 @@ ALL = "all"
 class GapsData:
     rows: list[ProductRow]
     gaps: Gaps
-    figures: dict[str, str]
+    figures: Figures
 
 
 class GapsScreen(TrackerScreen):
@@ -45,7 +41,6 @@ class GapsScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Filter", key_display="/"),
         Binding("g", "next_gap", "Next gap list"),
-        Binding("f", "grading_figures", "Grading figures"),
         Binding("escape", "clear_filter", "Clear", show=False),
     ]
 
@@ -80,19 +75,10 @@ class GapsScreen(TrackerScreen):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         bundle = self.store.products()
-        vendors = len({r.company_id for r in bundle.rows})
-        figures = store_figures(bundle.evidence, products=len(bundle.rows), vendors=vendors)
+        with self.store.session() as s:
+            figures = store_figures(s, bundle.evidence)
         self.deliver(self.show, GapsData(bundle.rows, evidence_gaps(bundle.rows, bundle.evidence),
                                          figures))
-
-    @work(thread=True, exclusive=True, group="figures")
-    def load_grading_figures(self) -> None:
-        """The grading area's own computation (slower on a large store): shown when ready."""
-        with self.store.session() as s:
-            figures = grading_figures(s)
-        if figures is not None:
-            self.deliver(self.show_figures, figures, "tracker.grading.figures.evidence_figures ("
-                         + figures.get("basis", "") + ")")
 
     def show(self, data: GapsData) -> None:
         self.data = data
@@ -106,21 +92,18 @@ class GapsScreen(TrackerScreen):
         for key in GAP_RULES:
             lists.add_row(Text(GAP_TITLES[key]), cell(len(data.gaps.lists[key])),
                           cell(f"{100 * data.gaps.share(key):.0f}%"), key=key)
-        self.show_figures(data.figures, "tracker.views.figures.store_figures (effective links x "
-                          "grades, overrides applied)")
-        if int(data.figures.get("papers", "0")) <= GRADING_AUTO_LIMIT:
-            self.load_grading_figures()
+        self.show_figures(data.figures)
         self.apply_filter()
 
-    def show_figures(self, values: dict[str, str], rule: str) -> None:
+    def show_figures(self, values: Figures) -> None:
         figures = self.query_one("#figures", DataTable)
         figures.clear()
-        for fig in PUBLISHED:
-            figures.add_row(Text(fig.label), cell(fig.scope), cell(values.get(fig.key)),
-                            cell(fig.published_2021), cell(fig.published_2025), key=fig.key)
+        for ref in REFERENCES:
+            figures.add_row(Text(ref.label), cell(ref.scope), cell(values.value(ref.key)),
+                            cell(ref.published_2021), cell(ref.published_2025), key=ref.key)
         self.query_one("#figures-source", Static).update(
-            f"store: {rule}. Published: 2021 = {PUBLISHED_SOURCES['2021']}; "
-            f"2025 = {PUBLISHED_SOURCES['2025']}")
+            f"store: tracker.evidence.figures ({values.basis}). Published: 2021 = "
+            f"{PUBLISHED_SOURCES['2021']}; 2025 = {PUBLISHED_SOURCES['2025']}")
 
     @on(Input.Changed, "#gaps-filter")
     @on(Select.Changed, "#gap-select")
@@ -137,10 +120,6 @@ class GapsScreen(TrackerScreen):
         gap = self.query_one("#gap-select", Select).value
         prefix = f"{GAP_TITLES[str(gap)]} ({GAP_RULES[str(gap)]}) · " if gap in GAP_RULES else ""
         self.query_one("#gaps-status", Static).update(prefix + event.table.describe())
-
-    def action_grading_figures(self) -> None:
-        self.query_one("#figures-source", Static).update("computing tracker.grading figures…")
-        self.load_grading_figures()
 
     def action_focus_search(self) -> None:
         self.query_one("#gaps-filter", Input).focus()

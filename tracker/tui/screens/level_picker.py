@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tracker.views.levels import LEVEL_NAMES, LEVELS
+from tracker.evidence.vocabulary import LEVEL_NAMES, LEVELS
 
 NOT_EVIDENCE = "none"
 KEYS = {"1t": "t", "1c": "c", **{lv: lv for lv in ("2", "3", "4", "5", "6")}, NOT_EVIDENCE: "n"}

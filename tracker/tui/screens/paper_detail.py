@@ -68,7 +68,7 @@ class PaperDetailScreen(DetailScreen):
                           cell("override" if entry["overridden"] else ""))
         links = self.query_one("#paper-links", DataTable)
         for link in detail.links:
-            decision = {True: "confirmed", False: "rejected", None: ""}[link["decision"]]
+            decision = link["state"]
             links.add_row(cell(link["product"]), cell(link["score"]), cell(link["method"]),
                           cell(clip(link["sentence"], 70)), cell(decision))
         sources = self.query_one("#paper-sources", DataTable)

@@ -13,11 +13,11 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
 
+from tracker.evidence.vocabulary import LEVEL_NAMES, LEVELS
 from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.screens.paper_detail import PaperDetailScreen
 from tracker.tui.text import cell, clip
 from tracker.tui.widgets.empty_state import EmptyState
-from tracker.views.levels import LEVEL_NAMES, LEVELS
 from tracker.views.papers import PaperPage, PaperQuery, search_semantic, search_text
 
 EMPTY = ("No papers in the store yet.\n"

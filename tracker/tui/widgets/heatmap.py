@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from tracker.evidence.vocabulary import LEVELS
 from tracker.tui.text import cell
 from tracker.tui.widgets.paged_table import Column, PagedTable
 from tracker.views.gaps import heat_shade
-from tracker.views.levels import LEVELS
 from tracker.views.products import SORT_KEYS, ProductRow
 
 SHADES = ("", "on #1d4e5f", "on #1f7a8c", "on #2a9d8f", "on #57cc99")

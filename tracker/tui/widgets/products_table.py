@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from tracker.evidence.vocabulary import LEVELS
 from tracker.tui.text import cell
 from tracker.tui.widgets.paged_table import Column, PagedTable
-from tracker.views.levels import LEVELS
 from tracker.views.products import SORT_KEYS, ProductRow
 
 COLUMNS = [
