@@ -1,3 +1,4 @@
+# mypy: disable-error-code="call-overload"
 """The reference figures of the two published reviews, computed from the store beside the
 published values (docs/domain.md, "Reference figures").
 
@@ -19,6 +20,7 @@ Rules (each figure's provenance):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +123,7 @@ def _add(figs: Figures, key: str, label: str, part: int, whole: int | None) -> N
 
 
 def compute_figures(evidence: EvidenceSet, *, products: int, vendors: int,
-                    papers: list[tuple[str | None, dict[str, bool | None]]] | None = None,
+                    papers: Sequence[tuple[str | None, dict[str, bool | None]]] | None = None,
                     basis: str = "") -> Figures:
     """Every figure from an evidence set; ``papers`` (level, features) replaces the linked
     peer-reviewed papers as the paper-level basis when given."""

@@ -44,8 +44,9 @@ def product_dates(session: Session) -> dict[int, tuple[int, date]]:
     return out
 
 
-def market_stats(session: Session, *, min_confidence: float = 0.7) -> dict[str, Any]:
-    """Figures per year for every year from the first product or event to the last."""
+def market_stats(session: Session, *, min_confidence: float | None = None) -> dict[str, Any]:
+    """Figures per year for every year from the first product or event to the last
+    (``min_confidence``: see :meth:`OwnershipGraph.load`)."""
     graph = OwnershipGraph.load(session, min_confidence=min_confidence)
     products = product_dates(session)
     event_years = [d.year for d in session.exec(select(CompanyEvent.event_date)) if d is not None]  # type: ignore[type-var]

@@ -54,7 +54,13 @@ class OwnershipGraph:
     names: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session, *, min_confidence: float = 0.7) -> OwnershipGraph:
+    def load(cls, session: Session, *, min_confidence: float | None = None) -> OwnershipGraph:
+        """Ownership from the stored events; extracted events below ``min_confidence``
+        (default: the ``event_min_confidence`` setting) are left out."""
+        if min_confidence is None:
+            from tracker.config import get_settings
+
+            min_confidence = get_settings().event_min_confidence
         graph = cls(names={c.id or 0: c.name for c in session.exec(select(Company))})
         rows = list(session.exec(select(CompanyEvent).order_by(CompanyEvent.id)))  # type: ignore[arg-type]
         trusted_targets = {r.company_id for r in rows if is_trusted(r) and (_is_control(r) or r.event_type == "closure")}

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from tracker.config import Settings
 from tracker.tui.data import StoreData
 from tracker.tui.screens.gaps import GapsScreen
 from tracker.tui.screens.help import HelpScreen
@@ -84,7 +85,7 @@ def _user() -> str:
         return "analyst"
 
 
-def make_app(settings: Any, *, engine: Engine | None = None, start: str = "market",
+def make_app(settings: Settings, *, engine: Engine | None = None, start: str = "market",
              author: str | None = None) -> TrackerApp:
     """The TUI on the store named by ``settings.database_url`` (or an open ``engine``)."""
     return TrackerApp(StoreData(settings, engine), start=start, author=author)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from tracker.config import Settings
 from tracker.evidence.effective import EvidenceSet, evidence_set
+from tracker.views.ownership import load_ownership
 from tracker.views.products import ProductRow, product_rows
 
 
@@ -22,7 +23,7 @@ class ProductsBundle:
 
 
 class StoreData:
-    def __init__(self, settings: Any, engine: Engine | None = None) -> None:
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self._engine = engine
         self._lock = threading.Lock()
@@ -53,7 +54,10 @@ class StoreData:
 
                 with session(engine) as s:
                     evidence = evidence_set(s)
-                    self._products = ProductsBundle(product_rows(s, evidence=evidence), evidence)
+                    ownership = load_ownership(
+                        s, min_confidence=self.settings.event_min_confidence)
+                    self._products = ProductsBundle(
+                        product_rows(s, evidence=evidence, ownership=ownership), evidence)
             return self._products
 
     def invalidate(self) -> None:

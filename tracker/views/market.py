@@ -62,13 +62,13 @@ def _timeline(session: Session, names: dict[int, str]) -> list[dict[str, Any]]:
              "confirmed": e.confirmed, "url": e.source_url} for e in rows]
 
 
-def market_view(session: Session) -> MarketView:
+def market_view(session: Session, *, min_confidence: float | None = None) -> MarketView:
     from tracker.market.metrics import market_stats
 
-    ownership = load_ownership(session)
+    ownership = load_ownership(session, min_confidence=min_confidence)
     names = dict(session.execute(select(Company.id, Company.name)).all())
     brands = set(session.execute(select(Product.company_id).distinct()).scalars())
-    stats = market_stats(session)
+    stats = market_stats(session, min_confidence=min_confidence)
     figures = [YearFigures(int(year), f["active_brands"], f["independent_owners"],
                            list(f["new_entrant_companies"]), sorted(f["exit_events"]),
                            f["acquisitions"], f["top5_share"], f["hhi"])

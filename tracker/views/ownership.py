@@ -64,8 +64,9 @@ class Ownership:
         return [by_id[i] for i in ids if i in by_id]
 
 
-def load_ownership(session: Session) -> Ownership:
-    graph = OwnershipGraph.load(session)
+def load_ownership(session: Session, *, min_confidence: float | None = None) -> Ownership:
+    """Ownership edges with their sources (``min_confidence``: see OwnershipGraph.load)."""
+    graph = OwnershipGraph.load(session, min_confidence=min_confidence)
     ids = [c.event_id for items in graph.controls.values() for c in items]
     urls: dict[int, str] = {}
     if ids:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from tracker.config import Settings
 from tracker.db.models import EvidenceGrade, PaperProductLink, Product, Publication
 from tracker.evidence.effective import evidence_set
 from tracker.evidence.overrides import Decisions, load_decisions
@@ -154,7 +155,7 @@ def search_text(session: Session, *, query: PaperQuery) -> PaperPage:
     return PaperPage(hits, min(total, COUNT_CAP), total > COUNT_CAP, "text")
 
 
-def semantic_ids(session: Session, *, settings: Any, text: str, k: int) -> list[tuple[int, float]] | str:
+def semantic_ids(session: Session, *, settings: Settings, text: str, k: int) -> list[tuple[int, float]] | str:
     """(publication id, similarity) from the linking area's paper index, or why there are none."""
     try:
         from tracker.linking.index import search_papers
@@ -169,7 +170,7 @@ def semantic_ids(session: Session, *, settings: Any, text: str, k: int) -> list[
     return [(int(pid), float(score)) for pid, score in found]
 
 
-def search_semantic(session: Session, *, query: PaperQuery, settings: Any) -> PaperPage:
+def search_semantic(session: Session, *, query: PaperQuery, settings: Settings) -> PaperPage:
     """Nearest papers to the text; the other filters apply to the neighbours found."""
     found = semantic_ids(session, settings=settings, text=query.text, k=max(query.limit * 5, 200))
     if isinstance(found, str):

@@ -69,7 +69,8 @@ def _papers(session: Session, product_id: int) -> list[LinkedPaper]:
     return papers
 
 
-def product_detail(session: Session, *, product_id: int, news_limit: int = 20) -> ProductDetail | None:
+def product_detail(session: Session, *, product_id: int, news_limit: int = 20,
+                   min_confidence: float | None = None) -> ProductDetail | None:
     product = session.get(Product, product_id)
     if product is None:
         return None
@@ -95,7 +96,7 @@ def product_detail(session: Session, *, product_id: int, news_limit: int = 20) -
             when = item.published.date() if isinstance(item.published, datetime) else None
             detail.news.append({"date": when, "title": item.title,
                                 "publisher": item.publisher or "", "url": item.url})
-    ownership = load_ownership(session)
+    ownership = load_ownership(session, min_confidence=min_confidence)
     for edge in ownership.history(product.company_id):
         detail.ownership.append({"since": edge.since, "owner": ownership.names.get(edge.parent, "?"),
                                  "event_id": edge.event_id, "url": edge.source_url})

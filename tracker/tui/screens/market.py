@@ -53,7 +53,7 @@ class MarketScreen(TrackerScreen):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         with self.store.session() as s:
-            view = market_view(s)
+            view = market_view(s, min_confidence=self.store.settings.event_min_confidence)
         self.deliver(self.show, view)
 
     def show(self, view: MarketView) -> None:

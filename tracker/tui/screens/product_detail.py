@@ -45,7 +45,8 @@ class ProductDetailScreen(DetailScreen):
     @work(thread=True, exclusive=True)
     def load(self) -> None:
         with self.tracker.store.session() as s:
-            detail = product_detail(s, product_id=self.product_id)
+            detail = product_detail(s, product_id=self.product_id,
+                                    min_confidence=self.tracker.store.settings.event_min_confidence)
         self.deliver(self.show, detail)
 
     def show(self, detail: ProductDetail | None) -> None:
