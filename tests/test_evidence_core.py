@@ -169,3 +169,24 @@ def test_figures_are_one_computation(db, ids) -> None:  # type: ignore[no-untype
     assert report["product: with peer-reviewed evidence"].startswith("78% (7/9)")
     assert "[2021: 36%, 2025: 66%]" in report["product: with peer-reviewed evidence"]
     assert figures.basis.startswith("peer-reviewed evidence papers")
+
+
+def test_review_commands_write_through_the_core(db, ids, db_url) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from tracker.cli import app as cli  # the Typer app with every command registered
+
+    runner = CliRunner()
+    pub = str(ids["Reproducibility of Pixyl.Neuro lesion segmentation"])
+    ok = runner.invoke(cli, ["review", "link", pub, "rapid-lvo", "--by", "ana", "--why", "x",
+                             "--database-url", db_url])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(cli, ["review", "grade", pub, "--level", "7", "--by", "ana",
+                              "--database-url", db_url])
+    assert bad.exit_code == 2 and "not an efficacy level" in bad.output
+    nobody = runner.invoke(cli, ["review", "feature", pub, "rct", "true", "--by", " ",
+                                 "--database-url", db_url])
+    assert nobody.exit_code == 2
+    db.expire_all()
+    assert int(pub) in {p.publication_id for p in product_detail(
+        db, product_id=ids["rapid-lvo"]).papers}  # type: ignore[union-attr]

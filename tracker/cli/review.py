@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, engine_for, settings_for
+
+if TYPE_CHECKING:
+    from tracker.db.models import Override
 
 review_app = typer.Typer(help="Confirm or override grades and links (stored as overrides).",
                          no_args_is_help=True)
@@ -25,6 +29,14 @@ def _publication(s: object, ref: str) -> int:
         raise typer.Exit(2)
     return row.id
 
+
+def _or_exit(write: Callable[[], Override]) -> Override:
+    """Run one override write; a bad value or reference exits 2 with the reason."""
+    try:
+        return write()
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
 @review_app.command("grade")
 def review_grade(
@@ -45,13 +57,11 @@ def review_grade(
         raise typer.Exit(2)
     with session(engine_for(database_url)) as s:
         pub_id = _publication(s, pub)
-        try:
-            row = (confirm_grade(s, publication_id=pub_id, author=by, reason=why or "confirmed")
-                   if confirm else override_grade(s, publication_id=pub_id, field_name="level",
-                                                  value=level, author=by, reason=why))
-        except ValueError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2) from exc
+        row = _or_exit(lambda: confirm_grade(s, publication_id=pub_id, author=by,
+                                             reason=why or "confirmed")
+                       if confirm else override_grade(s, publication_id=pub_id,
+                                                      field_name="level", value=level,
+                                                      author=by, reason=why))
     typer.echo(f"publication {pub_id}: level {row.value or 'none'} (override {row.id} by {by})")
 
 
@@ -71,12 +81,8 @@ def review_feature(
 
     with session(engine_for(database_url)) as s:
         pub_id = _publication(s, pub)
-        try:
-            row = override_grade(s, publication_id=pub_id, field_name=name, value=value,
-                                 author=by, reason=why)
-        except ValueError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2) from exc
+        row = _or_exit(lambda: override_grade(s, publication_id=pub_id, field_name=name,
+                                              value=value, author=by, reason=why))
     typer.echo(f"publication {pub_id}: {name} = {row.value} (override {row.id} by {by})")
 
 
@@ -101,8 +107,9 @@ def review_link(
         if prod is None or prod.id is None:
             typer.echo(f"no product {product!r} (use a store id or slug)", err=True)
             raise typer.Exit(2)
-        row = override_link(s, publication_id=pub_id, product_id=prod.id, accept=accept,
-                            author=by, reason=why)
+        prod_id = prod.id
+        row = _or_exit(lambda: override_link(s, publication_id=pub_id, product_id=prod_id,
+                                             accept=accept, author=by, reason=why))
     verb = "accepted" if accept else "rejected"
     typer.echo(f"link publication {pub_id} - {prod.slug} {verb} (override {row.id} by {by})")
 
