@@ -28,6 +28,7 @@ class TrackerSpider(scrapy.Spider):
         if problems and self.crawler.stats:
             self.crawler.stats.inc_value("tracker/parse_problems", len(problems))
 
-    def fail(self, message: str, **kwargs: Any) -> None:
-        """A source-level error: logged as ERROR, so the run is reported failed."""
-        self.logger.error(message, **kwargs)
+    def fail(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """A source-level error: logged as ERROR (``%`` arguments as in logging), so the run is
+        reported failed."""
+        self.logger.error(message, *args, **kwargs)

@@ -1,38 +1,22 @@
-"""Retries with exponential backoff that honour ``Retry-After``."""
+"""Retries with exponential backoff that honour ``Retry-After`` (the rules of
+``tracker.http_client``, shared with the single-request client)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
 
+from tracker.http_client import backoff_seconds, retry_after_seconds
+
 log = logging.getLogger(__name__)
-MAX_WAIT = 120.0
-
-
-def retry_after_seconds(value: bytes | str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        from datetime import UTC, datetime
-
-        return max(0.0, (parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 class RetryAfterMiddleware(RetryMiddleware):
-    """Stock retry behaviour; on 429/503 it first waits what the server asked (capped),
+    """Stock retry behaviour; before a retry it waits what the server asked (capped),
     otherwise ``RETRY_BACKOFF_BASE * 2**attempt`` seconds."""
 
     def __init__(self, settings: Any) -> None:
@@ -43,10 +27,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         attempt = request.meta.get("retry_times", 0)
-        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
-        if wait is None:
-            wait = self.backoff_base * (2**attempt)
-        wait = min(wait, MAX_WAIT)
+        wait = backoff_seconds(attempt, base=self.backoff_base,
+                               retry_after=retry_after_seconds(response.headers.get(b"Retry-After")))
         retry = get_retry_request(request, spider=spider or self.crawler.spider,
                                   reason=f"HTTP {response.status}", max_retry_times=self.max_retry_times)
         if retry is None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tracker.http_client import RETRY_STATUSES
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 BOT_NAME = "radai-tracker"
 SPIDER_MODULES = ["spiders.sources"]
@@ -15,7 +20,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 RETRY_ENABLED = True
 RETRY_TIMES = 4
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_HTTP_CODES = list(RETRY_STATUSES)
 CLOSESPIDER_ERRORCOUNT = 50
 DOWNLOAD_TIMEOUT = 30
 COOKIES_ENABLED = False
@@ -32,13 +37,14 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
 
 
-def scrapy_settings(tracker: Any, *, database_url: str, replay: bool = False) -> dict[str, Any]:
+def scrapy_settings(tracker: Settings, *, database_url: str, replay: bool = False) -> dict[str, Any]:
     """Scrapy settings for one crawl, from the tracker's typed settings."""
     values = {k: v for k, v in globals().items() if k.isupper()}
     values.update(
         USER_AGENT=tracker.agent,
         ROBOTSTXT_OBEY=tracker.obey_robots,
         RETRY_TIMES=tracker.max_retries,
+        RETRY_BACKOFF_BASE=tracker.retry_backoff,
         CLOSESPIDER_ERRORCOUNT=tracker.error_cap,
         DOWNLOAD_TIMEOUT=tracker.http_timeout,
         TRACKER_DATABASE_URL=database_url,

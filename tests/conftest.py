@@ -50,7 +50,7 @@ def db(engine):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def replay() -> Iterator[object]:
     """The project's recorded snapshot on a loopback port."""
-    from tracker.replay import ReplayServer
+    from tracker.devtools.replay import ReplayServer
 
     with ReplayServer(SNAPSHOT) as server:
         yield server

@@ -28,7 +28,8 @@ def test_malformed_xml_is_a_problem_not_a_crash() -> None:
 
 
 def test_spider_crawls_the_snapshot_once(replay, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     first = run_spider("fda_list", database_url=db_url, env=replay_env(replay.url), replay=True)
     assert first.ok and first.new == 1164

@@ -9,7 +9,8 @@ HEAVY = ["textual", "scrapy", "torch", "sentence_transformers", "faiss", "spacy"
 
 
 @pytest.mark.parametrize("module", ["tracker", "tracker.cli", "tracker.config", "tracker.db.models",
-                                    "tracker.store", "tracker.reports", "tracker.crawl"])
+                                    "tracker.store", "tracker.jobs.reports", "tracker.jobs.crawl",
+                                    "tracker.jobs.nightly", "tracker.jobs.steps"])
 def test_import_loads_no_heavy_library(module: str) -> None:
     code = (
         f"import sys, {module}\n"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tracker.crawl import SOURCE_GROUPS, replay_env, run_spider
 from tracker.db.engine import open_store, session
 from tracker.db.models import Product, ProductAlias, Publication, PublicationSource
+from tracker.devtools.replay import Fault, replay_env
+from tracker.jobs.crawl import SOURCE_GROUPS, run_spider
 from tracker.names import normalize_product
-from tracker.replay import Fault
 from tracker.store.companies import get_or_create_company
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot"

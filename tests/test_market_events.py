@@ -7,16 +7,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tracker.crawl import replay_env, run_spider
+from tracker.config import get_settings
 from tracker.db.engine import open_store, session
 from tracker.db.models import CompanyEvent, NewsItem
+from tracker.devtools.replay import ReplayServer, replay_env
+from tracker.jobs.crawl import run_spider
 from tracker.market.events import EventExtractor
 from tracker.market.pipeline import extract_events_new, news_texts
-from tracker.market.resolve import CompanyResolver, clean_name
+from tracker.market.resolve import CompanyResolver, clean_name, resolve_companies
 from tracker.market.seed import load_seed
 from tracker.names import normalize_company
 from tracker.records import EventRecord
-from tracker.replay import ReplayServer
 from tracker.store import Outcome, save_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> str:
             assert run_spider(name, database_url=url, env=env, replay=True).ok
     engine = open_store(url)
     with session(engine) as s:
+        resolve_companies(s)
         load_seed(s)
         s.commit()
     engine.dispose()
@@ -113,9 +115,9 @@ def test_extraction_without_known_companies() -> None:
 
 def test_pipeline_is_incremental_and_trusts_the_seed(crawled: str) -> None:
     engine = open_store(crawled)
-    first = extract_events_new(engine, None)
+    first = extract_events_new(engine, get_settings())
     assert first["news_items"] == 18 and first["events"]["new"] >= 5
-    assert extract_events_new(engine, None)["news_items"] == 0
+    assert extract_events_new(engine, get_settings())["news_items"] == 0
     with session(engine) as s:
         seed = s.exec(select(CompanyEvent).where(CompanyEvent.origin == "seed",
                                                  CompanyEvent.natural_key.like("acquisition|%"))).first()

@@ -2,10 +2,10 @@
 
 from sqlmodel import select
 
-from tracker.crawl import replay_env, run_spider
 from tracker.db.engine import open_store, session
 from tracker.db.models import NewsItem
-from tracker.replay import Fault
+from tracker.devtools.replay import Fault, replay_env
+from tracker.jobs.crawl import run_spider
 
 
 def _items(db_url: str) -> dict[str, NewsItem]:

@@ -16,6 +16,7 @@ from tracker.market.ownership import (
     product_history,
     ultimate_parent_on,
 )
+from tracker.market.resolve import resolve_companies
 from tracker.market.seed import SeedError, load_seed, read_seed
 from tracker.records import EventRecord
 from tracker.store import save_record
@@ -35,6 +36,7 @@ PRODUCTS = [  # company, product, first decision date
 
 @pytest.fixture
 def market(db: Session) -> Session:
+    resolve_companies(db)
     load_seed(db)
     for number, (company_name, product_name, when) in enumerate(PRODUCTS):
         company = get_or_create_company(db, name=company_name, source="test")

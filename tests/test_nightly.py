@@ -15,13 +15,13 @@ from sqlmodel import select
 from tracker.config import get_settings
 from tracker.db.engine import open_store, session
 from tracker.db.models import CrawlRun, Registration, SourceRun
-from tracker.nightly import AlreadyRunning, run_nightly
+from tracker.jobs.nightly import AlreadyRunning, run_nightly
 
 RUNNER = """
 import sys
 from tracker.config import get_settings
-from tracker.crawl import replay_env
-from tracker.nightly import run_nightly
+from tracker.devtools.replay import replay_env
+from tracker.jobs.nightly import run_nightly
 settings = get_settings(database_url=sys.argv[1], data_dir=sys.argv[2], enabled_sources=["regulatory"])
 report = run_nightly(settings, env=replay_env(sys.argv[3]), replay=True)
 sys.exit(0 if report.ok else 1)
@@ -66,7 +66,7 @@ def test_killed_run_then_new_run_completes_without_duplicates(tmp_path: Path, db
     assert killed_with <= 1164
 
     settings = get_settings(database_url=db_url, data_dir=data_dir, enabled_sources=["regulatory"])
-    from tracker.crawl import replay_env
+    from tracker.devtools.replay import replay_env
 
     report = run_nightly(settings, env=replay_env(replay.url), replay=True)
     fda = next(s for s in report.sources if s["source"] == "fda_list")
@@ -86,15 +86,62 @@ def test_killed_run_then_new_run_completes_without_duplicates(tmp_path: Path, db
 
 
 def test_a_failing_source_does_not_stop_the_others(tmp_path: Path, db_url: str, replay, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from tracker import crawl, nightly
-    from tracker.crawl import replay_env
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs import crawl, nightly
 
     monkeypatch.setitem(crawl.SOURCE_GROUPS, "regulatory", ["no_such_spider", "fda_list"])
-    monkeypatch.setattr(nightly, "PROCESS_STEPS", [])
+    monkeypatch.setattr(nightly, "PROCESS_STEPS", {})
     monkeypatch.setattr(nightly, "BEFORE_CRAWL", [])
-    monkeypatch.setattr(nightly, "AFTER_GROUP", {})
+    monkeypatch.setattr(crawl, "AFTER_REGULATORY", [])
     settings = get_settings(database_url=db_url, data_dir=tmp_path, enabled_sources=["regulatory"])
     report = run_nightly(settings, env=replay_env(replay.url), replay=True)
     assert report.failed == ["no_such_spider"] and not report.ok
     assert next(s for s in report.sources if s["source"] == "fda_list")["new"] == 1164
     assert (tmp_path / "reports" / f"run-{report.run_id}.json").exists()
+
+
+def _fake_step(name: str, calls: list[str], *, fail: bool = False):  # type: ignore[no-untyped-def]
+    def step(engine, settings):  # type: ignore[no-untyped-def]
+        calls.append(name)
+        if fail:
+            raise RuntimeError("boom")
+        return {"changed": 0}
+
+    step.__name__ = name
+    return step
+
+
+def test_steps_run_in_order_and_products_are_resolved_after_the_regulators(tmp_path: Path, db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tracker.jobs import crawl, nightly
+    from tracker.jobs.crawl import SpiderResult
+
+    calls: list[str] = []
+    monkeypatch.setattr(crawl, "run_spider", lambda name, **kw: calls.append(name) or SpiderResult(source=name, ok=True))
+    monkeypatch.setattr(nightly, "BEFORE_CRAWL", [_fake_step("seed", calls)])
+    monkeypatch.setattr(crawl, "AFTER_REGULATORY", [_fake_step("resolve", calls)])
+    monkeypatch.setattr(nightly, "PROCESS_STEPS", {"link": _fake_step("link", calls),
+                                                  "broken": _fake_step("broken", calls, fail=True),
+                                                  "grade": _fake_step("grade", calls)})
+    settings = get_settings(database_url=db_url, data_dir=tmp_path, enabled_sources=["regulatory", "literature"])
+    report = run_nightly(settings)
+    assert calls == ["seed", *crawl.SOURCE_GROUPS["regulatory"], "resolve", *crawl.SOURCE_GROUPS["literature"],
+                     "link", "broken", "grade"]
+    assert list(report.steps)[:5] == ["seed", "resolve", "link", "broken", "grade"]
+    assert report.steps["broken"] == {"status": "failed", "error": "RuntimeError: boom"}
+    assert report.failed == ["broken"]
+
+
+def test_crawl_command_resolves_products_after_the_regulatory_spiders(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+    from tracker.jobs import crawl
+    from tracker.jobs.crawl import SpiderResult
+
+    calls: list[str] = []
+    monkeypatch.setattr(crawl, "run_spider", lambda name, **kw: calls.append(name) or SpiderResult(source=name, ok=True))
+    result = CliRunner().invoke(app, ["crawl", "fda_list", "eudamed", "pubmed", "--database-url", db_url])
+    assert result.exit_code == 0, result.output
+    lines = [line.split(":")[0] for line in result.output.splitlines()]
+    assert lines == ["fda_list", "eudamed", "resolve_products", "pubmed"]
+    assert calls == ["fda_list", "eudamed", "pubmed"]

@@ -65,7 +65,8 @@ def _rows(db_url: str, kind: str):  # type: ignore[no-untyped-def]
 
 
 def test_spider_stores_devices_and_certificates_once(replay, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     env = replay_env(replay.url)
     first = run_spider("eudamed", database_url=db_url, env=env, replay=True, args={"vendors": VENDORS})
@@ -84,7 +85,8 @@ def test_spider_stores_devices_and_certificates_once(replay, db_url: str) -> Non
 
 
 def test_vendors_default_to_the_companies_in_the_store(replay, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     env = replay_env(replay.url)
     assert run_spider("fda_list", database_url=db_url, env=env, replay=True).ok
@@ -108,8 +110,8 @@ def _ignoring_snapshot(tmp_path: Path) -> Path:
 
 
 def test_misspelt_filter_fails_loudly_and_stores_nothing(tmp_path: Path, db_url: str) -> None:
-    from tracker.crawl import replay_env, run_spider
-    from tracker.replay import ReplayServer
+    from tracker.devtools.replay import ReplayServer, replay_env
+    from tracker.jobs.crawl import run_spider
 
     with ReplayServer(_ignoring_snapshot(tmp_path)) as server:
         result = run_spider("eudamed", database_url=db_url, env=replay_env(server.url), replay=True,

@@ -6,12 +6,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from tracker.replay import Fault
+from tracker.devtools.replay import Fault
 
 
 @pytest.fixture
 def listed(replay, db_url: str):  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     assert run_spider("fda_list", database_url=db_url, env=replay_env(replay.url), replay=True).ok
     return db_url
@@ -34,7 +35,8 @@ def _state(db_url: str) -> tuple[int, int, str | None]:
 
 
 def test_429_with_retry_after_and_a_truncated_body_are_retried(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     replay.add_fault(Fault(path_prefix="/openfda/device/510k.json", status=429, retry_after=1, times=1))
     replay.add_fault(Fault(path_prefix="/openfda/device/510k.json", truncate=0.5, times=1,
@@ -46,7 +48,8 @@ def test_429_with_retry_after_and_a_truncated_body_are_retried(replay, listed: s
 
 
 def test_persistent_500_fails_only_that_source_and_keeps_the_store(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     env = replay_env(replay.url)
     assert run_spider("openfda_510k", database_url=listed, env=env, replay=True).ok
@@ -62,7 +65,8 @@ def test_persistent_500_fails_only_that_source_and_keeps_the_store(replay, liste
 
 
 def test_truncated_json_every_time_is_reported_and_nothing_is_lost(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     before = _state(listed)
     replay.add_fault(Fault(path_prefix="/openfda/device/510k.json", truncate=0.3, times=-1))
@@ -72,7 +76,8 @@ def test_truncated_json_every_time_is_reported_and_nothing_is_lost(replay, liste
 
 
 def test_malformed_json_body_is_a_reported_problem(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     # composed: a complete HTTP answer whose JSON is cut short
     replay.add_fault(Fault(path_prefix="/openfda/device/classification.json", status=200,

@@ -42,8 +42,9 @@ def test_xml_radiology_panel_filter_matches_csv_rows() -> None:
 
 
 def test_second_crawl_skips_an_unchanged_file_and_reports_it(replay, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
     from tracker.db.engine import open_store, session
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
     from tracker.store.runs import get_watermark
 
     env = replay_env(replay.url)

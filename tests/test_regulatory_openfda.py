@@ -78,7 +78,8 @@ def test_link_header_cursor_and_summary_urls() -> None:
 
 @pytest.fixture
 def listed(replay, db_url: str):  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     assert run_spider("fda_list", database_url=db_url, env=replay_env(replay.url), replay=True).ok
     return db_url
@@ -97,7 +98,8 @@ def _registration(db_url: str, number: str):  # type: ignore[no-untyped-def]
 
 
 def test_510k_spider_enriches_list_rows_and_pages(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     env = replay_env(replay.url)
     first = run_spider("openfda_510k", database_url=listed, env=env, replay=True)
@@ -116,7 +118,8 @@ def test_510k_spider_enriches_list_rows_and_pages(replay, listed: str) -> None: 
 
 
 def test_search_after_beyond_the_skip_cap(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     result = run_spider("openfda_510k", database_url=listed, env=replay_env(replay.url), replay=True,
                         args={"skip_cap": "0"})
@@ -127,7 +130,8 @@ def test_search_after_beyond_the_skip_cap(replay, listed: str) -> None:  # type:
 
 
 def test_pma_and_classification_spiders(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env, run_spider
+    from tracker.devtools.replay import replay_env
+    from tracker.jobs.crawl import run_spider
 
     env = replay_env(replay.url)
     pma = run_spider("openfda_pma", database_url=listed, env=env, replay=True)

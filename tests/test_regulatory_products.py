@@ -17,7 +17,7 @@ CSV = ROOT / "data" / "snapshot" / "fda" / "ai-ml-enabled-devices.csv"
 
 @pytest.fixture
 def resolved(engine, db: Session):  # type: ignore[no-untyped-def]
-    from tracker.importers import import_fda_list
+    from tracker.jobs.importers import import_fda_list
 
     import_fda_list(engine, path=CSV)
     first = resolve_products(db)

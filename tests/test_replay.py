@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tracker.replay import Fault, ReplayServer
+from tracker.devtools.replay import Fault, ReplayServer
 
 
 @pytest.fixture

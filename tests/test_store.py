@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from tracker.db.models import Company, Publication, PublicationSource, Registration
-from tracker.importers import import_fda_list
+from tracker.jobs.importers import import_fda_list
 from tracker.records import Author, NewsRecord, PublicationRecord, RegistrationRecord
 from tracker.store import Outcome, save_record
 from tracker.store.companies import find_company, get_or_create_company
@@ -110,3 +110,28 @@ def test_migrations_match_the_models(engine) -> None:  # type: ignore[no-untyped
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == [], "run scripts/regen_initial_migration.py (or add a migration)"
+
+
+def test_event_company_names_resolve_through_the_lookup_given(db) -> None:  # type: ignore[no-untyped-def]
+    """The store resolves event names exactly unless a higher layer installed its lookup
+    (the market's fuzzy resolver); it never imports the market itself."""
+    from tracker.db.models import CompanyEvent
+    from tracker.market.resolve import resolve_companies
+    from tracker.records import EventRecord
+    from tracker.store.events import ExactCompanies, company_lookup
+
+    aidoc = get_or_create_company(db, name="Aidoc Medical, Ltd.", source="test")
+    assert isinstance(company_lookup(db), ExactCompanies)
+    event = EventRecord(source="seed", event_type="funding", company="Aidoc", event_date=date(2021, 1, 1),
+                        origin="seed")
+    assert save_record(db, record=event) is Outcome.NEW
+    exact = db.exec(select(CompanyEvent)).one()
+    assert exact.company_id != aidoc.id  # "Aidoc" is not an alias yet: a new company
+
+    kheiron = get_or_create_company(db, name="Kheiron Medical Technologies", source="test")
+    resolve_companies(db)
+    later = EventRecord(source="seed", event_type="funding", company="Kheiron", origin="seed",
+                        event_date=date(2022, 1, 1))
+    assert save_record(db, record=later) is Outcome.NEW
+    fuzzy = db.exec(select(CompanyEvent).where(CompanyEvent.id != exact.id)).one()
+    assert fuzzy.company_id == kheiron.id  # the market's resolver: "Kheiron" is Kheiron Medical Technologies

@@ -149,6 +149,14 @@ class Settings(BaseSettings):
     review_threshold: float = 0.6
     """Links and grades with a confidence below this go to the review queue."""
 
+    retry_backoff: float = 1.0
+    """Seconds before the first retry when the server sends no Retry-After (doubling with
+    each retry, at most 120 s); spiders and single requests (``tracker add-paper``) alike."""
+
+    embedding_batch_size: int = 64
+    """Texts per batch when the embedding model encodes (linker and grader alike); larger
+    batches are faster on a GPU with the memory for them."""
+
     @property
     def agent(self) -> str:
         """The user agent with the contact filled in."""

@@ -134,3 +134,17 @@ class EventRecord(Provenance):
     news_url: str | None = None
     origin: str = "extracted"  # "seed" | "extracted" | "manual"
     confidence: float = 1.0
+
+
+@dataclass(kw_only=True)
+class ProductCodeRecord(Provenance):
+    """An FDA product classification (openFDA ``device/classification``): it enriches every
+    FDA registration with that product code."""
+
+    product_code: str
+    device_name: str
+    device_class: str | None = None
+    regulation_number: str | None = None
+    medical_specialty: str | None = None
+    review_panel: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

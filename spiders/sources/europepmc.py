@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
+from tracker.apis import europepmc_search_url
 from tracker.config import get_settings
 from tracker.literature.plan import search_plan
 from tracker.parsers.europepmc import parse_search
@@ -42,9 +42,8 @@ class EuropePmcSpider(TrackerSpider):
     def _request(self, term: str, cursor: str, number: int) -> scrapy.Request:
         settings = self.tracker_settings
         params = {"query": term, "format": "json", "resultType": "core",
-                  "pageSize": settings.europepmc_page_size, "cursorMark": cursor,
-                  "email": settings.contact_email}
-        url = f"{settings.europepmc_base_url.rstrip('/')}/search?{urlencode(params)}"
+                  "pageSize": settings.europepmc_page_size, "cursorMark": cursor}
+        url = europepmc_search_url(settings, params)
         return scrapy.Request(url, callback=self.parse_page, dont_filter=True,
                               cb_kwargs={"term": term, "cursor": cursor, "number": number})
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
+from tracker.apis import openfda_url
 from tracker.config import get_settings
 from tracker.parsers.openfda import PARSERS, SKIP_CAP, decided_since, next_link_params, or_terms
 
@@ -54,10 +54,7 @@ class OpenFdaSpider(TrackerSpider):
         return True
 
     def url(self, params: dict[str, Any]) -> str:
-        key = self.tracker_settings.openfda_api_key
-        query = {**params, **({"api_key": key} if key else {})}
-        base = self.tracker_settings.openfda_base_url.rstrip("/")
-        return f"{base}/device/{self.endpoint}.json?{urlencode(query)}"
+        return openfda_url(self.tracker_settings, self.endpoint, params)
 
     async def start(self) -> Any:
         from tracker.db.engine import open_store, session

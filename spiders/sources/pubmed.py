@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
+from tracker.apis import eutils_url
 from tracker.config import get_settings
 from tracker.literature.plan import SearchPlan, search_plan
 from tracker.parsers.pubmed import parse_efetch, parse_esearch
@@ -46,11 +46,7 @@ class PubmedSpider(TrackerSpider):
             settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="spider")
 
     def _url(self, endpoint: str, params: dict[str, Any]) -> str:
-        settings = self.tracker_settings
-        params = {**params, "tool": "radai-tracker", "email": settings.contact_email}
-        if settings.ncbi_api_key:
-            params["api_key"] = settings.ncbi_api_key
-        return f"{settings.pubmed_base_url.rstrip('/')}/{endpoint}?{urlencode(params)}"
+        return eutils_url(self.tracker_settings, endpoint, params)
 
     async def start(self) -> Any:
         settings = self.tracker_settings

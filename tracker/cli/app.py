@@ -9,9 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracker.config import Settings
 
 app = typer.Typer(
     name="tracker",
@@ -28,13 +33,13 @@ DatabaseUrl = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
-def settings_for(database_url: str | None = None, **overrides: Any) -> Any:
+def settings_for(database_url: str | None = None, **overrides: Any) -> Settings:
     from tracker.config import get_settings
 
     return get_settings(database_url=database_url, **overrides)
 
 
-def engine_for(database_url: str | None = None) -> Any:
+def engine_for(database_url: str | None = None) -> Engine:
     """An up-to-date store for the URL (flag > environment > default)."""
     from tracker.db.engine import open_store
 

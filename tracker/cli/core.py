@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, engine_for
+from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, engine_for, settings_for
 
 
 @app.command()
@@ -26,15 +26,14 @@ def stats(
 ) -> None:
     """Counts per table, registrations by regulator and year (and more as sections land)."""
     from tracker.db.engine import session
-    from tracker.reports import build_stats
+    from tracker.jobs.reports import build_stats, format_stats
 
     engine = engine_for(database_url)
     with session(engine) as s:
-        data = build_stats(s, market=market, evidence=evidence)
+        data = build_stats(s, settings_for(database_url), market=market, evidence=evidence)
     if as_json:
         echo_json(data)
         return
-    from tracker.reports import format_stats
 
     typer.echo(format_stats(data))
 
@@ -46,7 +45,7 @@ def import_fda(
     all_panels: Annotated[bool, typer.Option("--all-panels", help="Keep non-radiology rows.")] = False,
 ) -> None:
     """Import the FDA AI-enabled device list from a file (radiology rows by default)."""
-    from tracker.importers import import_fda_list
+    from tracker.jobs.importers import import_fda_list
 
     engine = engine_for(database_url)
     result = import_fda_list(engine, path=path, panel=None if all_panels else "Radiology")
@@ -65,7 +64,7 @@ def serve_replay(
     """Serve a recorded snapshot on loopback (for trying spiders by hand)."""
     import time
 
-    from tracker.replay import ReplayServer
+    from tracker.devtools.replay import ReplayServer
 
     with ReplayServer(root, port=port) as server:
         typer.echo(f"replaying {root} at {server.url} (Ctrl-C stops)")

@@ -1,4 +1,5 @@
-"""``tracker queries``: the literature search each product produces, for auditing."""
+"""``tracker queries`` (the literature search each product produces, for auditing) and
+``tracker add-paper`` (one paper by PMID or DOI)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, engine_for
+from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, engine_for, settings_for
 
 
 @app.command()
@@ -40,3 +41,36 @@ def queries(
             typer.echo(f"#   one-word names searched only with a company name: {', '.join(q.names_needing_company)}")
         typer.echo(q.query(source))
         typer.echo("")
+
+
+@app.command("add-paper")
+def add_paper_command(
+    ref: Annotated[str, typer.Argument(help="A PMID (12345678 or PMID:12345678) or a DOI (10.xxxx/...)")],
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Fetch one paper (PubMed by PMID, Europe PMC by DOI) and store it; prints what was
+    stored. Linking and grading follow with ``tracker process``."""
+    from tracker.jobs.fetch import FetchError, add_paper, paper_ref
+
+    try:
+        paper_ref(ref)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    settings = settings_for(database_url)
+    try:
+        added = add_paper(engine_for(database_url), settings, ref)
+    except FetchError as exc:
+        typer.echo(f"nothing stored: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    r = added.record
+    data = {"publication_id": added.publication_id, "outcome": added.outcome.value, "source": r.source,
+            "source_url": r.source_url, "pmid": r.pmid, "doi": r.doi, "title": r.title,
+            "journal": r.journal, "year": r.year, "is_preprint": r.is_preprint}
+    if as_json:
+        echo_json(data)
+        return
+    ids = ", ".join(f"{k.upper()} {v}" for k, v in (("pmid", r.pmid), ("doi", r.doi)) if v)
+    typer.echo(f"publication {added.publication_id} ({added.outcome.value}, from {r.source}): {r.title}")
+    typer.echo(f"  {r.journal or 'no journal'} {r.year or ''}; {ids}; {r.source_url}")

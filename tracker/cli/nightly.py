@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.cli.app import DatabaseUrl, app, echo_json, engine_for, settings_for
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
+    from tracker.jobs.nightly import NightlyReport
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = REPO_ROOT / "data" / "snapshot"
@@ -24,7 +29,7 @@ def nightly(
     """Crawl every enabled source, link and grade what is new, export a dated snapshot, report.
 
     Exit status 1 when any source or step failed, 2 when another run holds the lock."""
-    from tracker.nightly import AlreadyRunning, format_report
+    from tracker.jobs.nightly import AlreadyRunning, format_report
 
     settings = settings_for(database_url)
     try:
@@ -40,13 +45,13 @@ def nightly(
         raise typer.Exit(1)
 
 
-def _run(settings, *, replay: Path | None, kind: str, progress, export_dir: Path | None = None):  # type: ignore[no-untyped-def]
-    from tracker.crawl import replay_env
-    from tracker.nightly import run_nightly
+def _run(settings: Settings, *, replay: Path | None, kind: str, progress: Callable[[str], None],
+         export_dir: Path | None = None) -> NightlyReport:
+    from tracker.jobs.nightly import run_nightly
 
     if replay is None:
         return run_nightly(settings, kind=kind, progress=progress, export_dir=export_dir)
-    from tracker.replay import ReplayServer
+    from tracker.devtools.replay import ReplayServer, replay_env
 
     with ReplayServer(replay) as server:
         return run_nightly(settings, kind=kind, env=replay_env(server.url), replay=True,
@@ -83,7 +88,7 @@ def demo(
     fresh SQLite store, print a summary, export, and say how to open the TUI."""
     from rich.console import Console
 
-    from tracker.demo import summarize
+    from tracker.jobs.demo import summarize
 
     console = Console(stderr=True)
     settings = settings_for(database_url, data_dir=data_dir)

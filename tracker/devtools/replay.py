@@ -209,3 +209,18 @@ class ReplayServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def replay_env(base_url: str) -> dict[str, str]:
+    """Environment that points every source's base URL at a replay server (for the spider
+    processes ``tracker.jobs.crawl.run_spider`` starts)."""
+    return {
+        "TRACKER_FDA_LIST_URL": f"{base_url}/fda/list.html",
+        "TRACKER_OPENFDA_BASE_URL": f"{base_url}/openfda",
+        "TRACKER_EUDAMED_BASE_URL": f"{base_url}/eudamed",
+        "TRACKER_PUBMED_BASE_URL": f"{base_url}/pubmed",
+        "TRACKER_EUROPEPMC_BASE_URL": f"{base_url}/europepmc",
+        "TRACKER_NEWS_BASE_URL": f"{base_url}/news",
+        "TRACKER_OBEY_ROBOTS": "true",
+        "TRACKER_NCBI_API_KEY": "",
+    }

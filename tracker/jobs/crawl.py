@@ -2,6 +2,9 @@
 
 A process per source keeps Scrapy out of the library, lets one source fail (or be killed)
 without the others, and gives each crawl a fresh Twisted reactor.
+
+``crawl_sources`` is "crawl, then resolve products": the one loop ``tracker crawl`` and the
+nightly job share.
 """
 
 from __future__ import annotations
@@ -13,10 +16,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tracker.jobs.steps import AFTER_REGULATORY, Step, call_step
+from tracker.records import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracker.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +120,49 @@ def run_spider(
     )
 
 
-def replay_env(base_url: str) -> dict[str, str]:
-    """Environment that points every source's base URL at a replay server."""
-    return {
-        "TRACKER_FDA_LIST_URL": f"{base_url}/fda/list.html",
-        "TRACKER_OPENFDA_BASE_URL": f"{base_url}/openfda",
-        "TRACKER_EUDAMED_BASE_URL": f"{base_url}/eudamed",
-        "TRACKER_PUBMED_BASE_URL": f"{base_url}/pubmed",
-        "TRACKER_EUROPEPMC_BASE_URL": f"{base_url}/europepmc",
-        "TRACKER_NEWS_BASE_URL": f"{base_url}/news",
-        "TRACKER_OBEY_ROBOTS": "true",
-        "TRACKER_NCBI_API_KEY": "",
-    }
+def run_steps(steps: list[Step], engine: Engine, settings: Settings) -> None:
+    """The default way ``crawl_sources`` runs its steps: in order, errors propagate."""
+    for step in steps:
+        call_step(step, engine, settings)
+
+
+def crawl_sources(
+    spiders: list[str],
+    settings: Settings,
+    *,
+    env: Mapping[str, str] | None = None,
+    replay: bool = False,
+    log_file: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    on_result: Callable[[SpiderResult, datetime], None] | None = None,
+    run_after: Callable[[list[Step]], None] | None = None,
+) -> list[SpiderResult]:
+    """Crawl spiders in order, each in its own process; after the last of a run of
+    regulatory spiders, run ``AFTER_REGULATORY`` (resolve registrations into products: the
+    literature queries and news resolution that follow need products, not raw rows).
+
+    ``on_result(result, started)`` sees each spider's figures; ``run_after(steps)`` runs
+    the steps (default: one after the other on the settings' store, errors propagate).
+    """
+    results: list[SpiderResult] = []
+    for index, name in enumerate(spiders):
+        if progress:
+            progress(f"crawl {name}")
+        started = utcnow()
+        result = run_spider(name, database_url=settings.database_url, env=env, replay=replay,
+                            log_file=log_file)
+        results.append(result)
+        if on_result:
+            on_result(result, started)
+        if ends_regulatory_run(spiders, index):
+            if run_after is not None:
+                run_after(AFTER_REGULATORY)
+                continue
+            from tracker.db.engine import open_store
+
+            engine = open_store(settings.database_url)
+            try:
+                run_steps(AFTER_REGULATORY, engine, settings)
+            finally:
+                engine.dispose()
+    return results

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
 
 from tracker.db.engine import open_store, session
-from tracker.nightly import NightlyReport, format_report
+from tracker.jobs.nightly import NightlyReport, format_report
 from tracker.store.stats import table_counts
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 SHOWN = ("products", "companies", "registrations", "publications", "links", "grades", "events", "news_items")
 
 
-def summarize(settings: Any, report: NightlyReport) -> str:
+def summarize(settings: Settings, report: NightlyReport) -> str:
     engine = open_store(settings.database_url)
     with session(engine) as s:
         counts = table_counts(s)
@@ -34,7 +39,7 @@ def summarize(settings: Any, report: NightlyReport) -> str:
     return "\n".join(lines)
 
 
-def _headline(s: Any) -> dict[str, Any]:
+def _headline(s: Session) -> dict[str, Any]:
     from tracker.evidence.figures import headline_figures
 
     return headline_figures(s)

@@ -16,27 +16,24 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 from sqlmodel import select
 
-from tracker import process
-from tracker.crawl import SOURCE_GROUPS, SpiderResult, expand_sources, run_spider
 from tracker.db.engine import open_store, session
 from tracker.db.models import CrawlRun, SourceRun
+from tracker.jobs.crawl import SpiderResult, crawl_sources, expand_sources
+from tracker.jobs.steps import BEFORE_CRAWL, PROCESS_STEPS, Step, call_step, step_name
 from tracker.records import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracker.config import Settings
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
-
-# Steps after the crawl of a group, then processing steps; each is "module:function" called
-# with (engine, settings) and returning a dict of figures for the report.
-AFTER_GROUP: dict[str, list[str]] = {
-    "regulatory": ["tracker.products.pipeline:resolve_new"],
-}
-BEFORE_CRAWL: list[str] = ["tracker.market.pipeline:seed_events_step"]
-PROCESS_STEPS: list[str] = list(process.PROCESS_STEPS.values())
 
 
 class AlreadyRunning(RuntimeError):
@@ -75,17 +72,18 @@ class NightlyReport:
         return data
 
 
-def _run_step(report: NightlyReport, target: str, engine: Any, settings: Any, progress: Progress) -> None:
-    name = target.split(":")[1]
+def _run_step(report: NightlyReport, step: Step, engine: Engine, settings: Settings,
+              progress: Progress) -> None:
+    name = step_name(step)
     progress(f"step {name}")
     try:
-        report.steps[name] = {"status": "ok", **process.call_step(target, engine, settings)}
+        report.steps[name] = {"status": "ok", **call_step(step, engine, settings)}
     except Exception as exc:  # a failing step is reported; the others still run
         log.exception("step %s failed", name)
         report.steps[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _mark_crashed(engine: Any) -> int:
+def _mark_crashed(engine: Engine) -> int:
     with session(engine) as s:
         stale = s.exec(select(CrawlRun).where(CrawlRun.status == "running")).all()
         for run in stale:
@@ -98,7 +96,7 @@ def _mark_crashed(engine: Any) -> int:
         return len(stale)
 
 
-def _record_source(engine: Any, run_id: int, result: SpiderResult, started: datetime) -> None:
+def _record_source(engine: Engine, run_id: int, result: SpiderResult, started: datetime) -> None:
     with session(engine) as s:
         s.add(SourceRun(run_id=run_id, source=result.source, status="ok" if result.ok else "failed",
                         requests=result.requests, items_new=result.new, items_updated=result.updated,
@@ -108,7 +106,7 @@ def _record_source(engine: Any, run_id: int, result: SpiderResult, started: date
 
 
 def run_nightly(
-    settings: Any,
+    settings: Settings,
     *,
     kind: str = "nightly",
     env: dict[str, str] | None = None,
@@ -132,7 +130,7 @@ def run_nightly(
         lock.release()
 
 
-def _run_locked(settings: Any, *, kind: str, env: dict[str, str], replay: bool,
+def _run_locked(settings: Settings, *, kind: str, env: dict[str, str], replay: bool,
                 export_dir: Path | None, progress: Progress, data_dir: Path) -> NightlyReport:
     engine = open_store(settings.database_url)
     crashed = _mark_crashed(engine)
@@ -147,20 +145,22 @@ def _run_locked(settings: Any, *, kind: str, env: dict[str, str], replay: bool,
         s.commit()
         run_id = run.id or 0
     report = NightlyReport(run_id=run_id, started_at=utcnow(), log_path=str(log_path))
-    for target in BEFORE_CRAWL:
-        _run_step(report, target, engine, settings, progress)
-    for group in settings.enabled_sources:
-        for spider in expand_sources([group]):
-            progress(f"crawl {spider}")
-            started = utcnow()
-            result = run_spider(spider, database_url=settings.database_url, env=env,
-                                replay=replay, log_file=log_path)
-            _record_source(engine, run_id, result, started)
-            report.sources.append(asdict(result))
-        for target in AFTER_GROUP.get(group, []) if group in SOURCE_GROUPS else []:
-            _run_step(report, target, engine, settings, progress)
-    for target in PROCESS_STEPS:
-        _run_step(report, target, engine, settings, progress)
+    for step in BEFORE_CRAWL:
+        _run_step(report, step, engine, settings, progress)
+
+    def recorded(result: SpiderResult, started: datetime) -> None:
+        _record_source(engine, run_id, result, started)
+        report.sources.append(asdict(result))
+
+    def after(steps: list[Step]) -> None:
+        for step in steps:
+            _run_step(report, step, engine, settings, progress)
+
+    spiders = expand_sources(settings.enabled_sources) if settings.enabled_sources else []
+    crawl_sources(spiders, settings, env=env, replay=replay, log_file=log_path, progress=progress,
+                  on_result=recorded, run_after=after)
+    for step in PROCESS_STEPS.values():
+        _run_step(report, step, engine, settings, progress)
     progress("export")
     folder = export_dir or data_dir / "exports" / datetime.now(UTC).strftime("%Y-%m-%d")
     try:
@@ -177,7 +177,7 @@ def _run_locked(settings: Any, *, kind: str, env: dict[str, str], replay: bool,
     return report
 
 
-def _finish(engine: Any, report: NightlyReport, data_dir: Path) -> None:
+def _finish(engine: Engine, report: NightlyReport, data_dir: Path) -> None:
     data = report.to_dict()
     reports = data_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)

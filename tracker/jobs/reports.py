@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from tracker.store.stats import registrations_by, table_counts
 
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
-def build_stats(session: Session, *, market: bool = False, evidence: bool = False) -> dict[str, Any]:
+
+def build_stats(session: Session, settings: Settings, *, market: bool = False,
+                evidence: bool = False) -> dict[str, Any]:
+    """Counts, then each area's section; ownership uses ``settings.event_min_confidence``."""
     data: dict[str, Any] = {"counts": table_counts(session), "registrations": registrations_by(session)}
     from tracker.literature.stats import publications_by
 
@@ -23,7 +28,7 @@ def build_stats(session: Session, *, market: bool = False, evidence: bool = Fals
     if market:
         from tracker.market.metrics import market_stats
 
-        data["market"] = market_stats(session)
+        data["market"] = market_stats(session, min_confidence=settings.event_min_confidence)
     if evidence:
         from tracker.evidence.figures import evidence_figures
 

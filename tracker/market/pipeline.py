@@ -13,7 +13,7 @@ import json
 import logging
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
@@ -21,18 +21,24 @@ from sqlmodel import Session, select
 
 from tracker.db.engine import session
 from tracker.db.models import CompanyEvent, NewsItem
+from tracker.market.resolve import resolve_companies
 from tracker.market.seed import load_seed
 from tracker.records import utcnow
 from tracker.store import save_record
 from tracker.store.runs import get_watermark, set_watermark
 
+if TYPE_CHECKING:
+    from tracker.config import Settings
+
 log = logging.getLogger(__name__)
 WATERMARK = "market.events"
 
 
-def seed_events_step(engine: Engine, settings: Any) -> dict[str, Any]:
+def seed_events_step(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Load the seed file (``settings.market_events_file``, else the packaged list)."""
     with session(engine) as s:
-        counts = load_seed(s, path=getattr(settings, "market_events_file", None))
+        resolve_companies(s)
+        counts = load_seed(s, path=settings.market_events_file)
         s.commit()
     return {"seed": counts, "changed": counts.get("new", 0) + counts.get("updated", 0)}
 
@@ -42,10 +48,9 @@ def news_texts(item: NewsItem) -> list[str]:
     return [item.title, item.body or item.summary or ""]
 
 
-def extract_events_new(engine: Engine, settings: Any, *, full: bool = False) -> dict[str, Any]:
+def extract_events_new(engine: Engine, settings: Settings, *, full: bool = False) -> dict[str, Any]:
     """Extract events from new or changed news items and store them; returns figures."""
     from tracker.market.events import EventExtractor
-    from tracker.market.resolve import CompanyResolver
 
     seeded = seed_events_step(engine, settings)
     counts: Counter[str] = Counter()
@@ -57,7 +62,7 @@ def extract_events_new(engine: Engine, settings: Any, *, full: bool = False) -> 
                                     NewsItem.fetched_at > datetime.fromisoformat(mark["at"])))  # type: ignore[arg-type]
         items = list(s.exec(query))
         started = utcnow()
-        extractor = EventExtractor(CompanyResolver(s).names()) if items else None
+        extractor = EventExtractor(resolve_companies(s).names()) if items else None
         for item in items:
             published = item.published.date() if item.published else None
             for event in extractor.extract(news_texts(item), published=published, news_url=item.url) if extractor else []:
@@ -83,9 +88,7 @@ def _conflicts(s: Session, event_type: str, company: str, counterparty: str | No
     """1 when a trusted event says another company owns this target (logged, not changed)."""
     if event_type != "acquisition" or not counterparty:
         return 0
-    from tracker.store.events import session_resolver
-
-    resolver = session_resolver(s)
+    resolver = resolve_companies(s)
     target, buyer = resolver.resolve(company), resolver.resolve(counterparty)
     if target.company_id is None:
         return 0

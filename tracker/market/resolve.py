@@ -1,6 +1,9 @@
 """Company-name resolution against the store: exact (normalised name or alias) first, then a
 fuzzy match (rapidfuzz) that must agree on the first word, so "Aidoc" finds "Aidoc Medical,
-Ltd." but "Google" does not become "Google Health"."""
+Ltd." but "Google" does not become "Google Health".
+
+``resolve_companies(session)`` makes the store's event upsert use these rules for the rest of
+a session (the store takes a lookup; it does not import this module)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from sqlmodel import Session, select
 from tracker.db.models import Company, CompanyAlias
 from tracker.names import normalize_company
 from tracker.store.companies import find_company, get_or_create_company
+from tracker.store.events import LOOKUP, LOOKUP_FACTORY, company_lookup
 
 FUZZY_CUTOFF = 85.0  # WRatio on normalised names; below it a name is a new company
 # words a press name may leave out: "Aidoc" is "Aidoc Medical", but "Google" is not "Google Health"
@@ -85,3 +89,15 @@ def clean_name(name: str) -> str:
     """A name as written, without a trailing stock ticker like "(NASDAQ: RDNT)"."""
     text = name.split("(")[0].strip().rstrip(",")
     return text or name.strip()
+
+
+def resolve_companies(session: Session) -> CompanyResolver:
+    """Install this module's resolver as the session's company lookup (events saved in it
+    resolve names fuzzily) and return it."""
+    session.info[LOOKUP_FACTORY] = CompanyResolver
+    lookup = company_lookup(session)
+    if not isinstance(lookup, CompanyResolver):  # an exact lookup built before
+        session.info.pop(LOOKUP, None)
+        lookup = company_lookup(session)
+    assert isinstance(lookup, CompanyResolver)
+    return lookup

@@ -21,8 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tracker.parsers import Parsed
 from tracker.parsers.fda_list import submission_kind
-from tracker.records import RegistrationRecord
-from tracker.store.registrations import ProductCodeRecord
+from tracker.records import ProductCodeRecord, RegistrationRecord
 
 SOURCES = {"510k": "openfda_510k", "pma": "openfda_pma", "classification": "openfda_classification"}
 SKIP_CAP = 25_000  # openFDA refuses skip > 25,000; beyond it, search_after (Link header)

@@ -1,17 +1,22 @@
-"""``resolve_new(engine, settings)``: the nightly job's step after the regulatory crawl."""
+"""``resolve_new(engine, settings)``: the step after a regulatory crawl (``tracker crawl``,
+the nightly job, ``tracker add-product --fda``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 from tracker.db.engine import session
 
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
-def resolve_new(engine: Engine, settings: Any = None) -> dict[str, Any]:
+
+def resolve_new(engine: Engine, settings: Settings | None = None) -> dict[str, Any]:
     """Group new registrations into products and merge company legal entities (idempotent);
-    ``changed`` counts what this run changed."""
+    ``changed`` counts what this run changed. (Resolution reads no setting today; the
+    parameter keeps every step's signature.)"""
     from tracker.products.resolution import resolve_products
 
     with session(engine) as s:

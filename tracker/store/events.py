@@ -5,18 +5,26 @@ The key is the event type, the resolved company ids and, for ownership events
 funding, partnership) add the year, since they recur. Saving the same event again changes
 nothing. An extracted event never overwrites a seeded, manual or confirmed one: it is left
 as it is (and counted ``UNCHANGED``); a seed row replaces an extracted one with the same key.
+
+Company names become companies through a ``CompanyLookup``: the one passed in, else the one
+built for the session by the factory a higher layer installed in ``session.info`` (the
+market layer's fuzzy resolver, see ``tracker.market.resolve.resolve_companies``), else exact
+matching on names and aliases (``tracker.store.companies``). The store never imports the
+layers above it.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sqlmodel import Session, select
 
-from tracker.db.models import CompanyEvent, NewsItem
+from tracker.db.models import Company, CompanyEvent, NewsItem
 from tracker.records import EventRecord
 from tracker.store import Outcome, register_saver
+from tracker.store.companies import get_or_create_company
 
 log = logging.getLogger(__name__)
 OWNERSHIP_TYPES = frozenset({"acquisition", "merger", "rebrand", "closure"})
@@ -37,20 +45,45 @@ def is_trusted(row: CompanyEvent) -> bool:
     return row.origin in TRUSTED or row.confirmed
 
 
-def session_resolver(session: Session):  # type: ignore[no-untyped-def]
-    from tracker.market.resolve import CompanyResolver
+class CompanyLookup(Protocol):
+    """The store's company for a name as a record writes it, created on first sight."""
 
-    resolver = session.info.get("company_resolver")
-    if resolver is None or resolver.session is not session:
-        resolver = session.info["company_resolver"] = CompanyResolver(session)
-    return resolver
+    def get_or_create(self, name: str, *, source: str, source_url: str = "") -> Company: ...
 
 
-def upsert_event(session: Session, *, record: EventRecord) -> Outcome:
-    resolver = session_resolver(session)
+LOOKUP = "company_resolver"
+"""``session.info`` key of the lookup built for a session (drop it when company names change)."""
+LOOKUP_FACTORY = "company_lookup_factory"
+"""``session.info`` key of a callable ``session -> CompanyLookup`` that a higher layer installs."""
+
+
+class ExactCompanies:
+    """The default lookup: a company's name or alias, normalised; else a new company."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_or_create(self, name: str, *, source: str, source_url: str = "") -> Company:
+        return get_or_create_company(self.session, name=name, source=source, source_url=source_url)
+
+
+def company_lookup(session: Session) -> CompanyLookup:
+    """The session's lookup, built on first use by the installed factory (or exact)."""
+    lookup = session.info.get(LOOKUP)
+    if lookup is None or getattr(lookup, "session", session) is not session:
+        factory: Callable[[Session], CompanyLookup] = session.info.get(LOOKUP_FACTORY, ExactCompanies)
+        lookup = session.info[LOOKUP] = factory(session)
+    return lookup
+
+
+def upsert_event(session: Session, *, record: EventRecord,
+                 companies: CompanyLookup | None = None) -> Outcome:
+    """Insert or update one event; its company names go through ``companies`` (default: the
+    session's lookup, see the module docstring)."""
+    companies = companies or company_lookup(session)
     where = record.news_url or record.source_url
-    company = resolver.get_or_create(record.company, source=record.source, source_url=where)
-    counterparty = (resolver.get_or_create(record.counterparty, source=record.source, source_url=where)
+    company = companies.get_or_create(record.company, source=record.source, source_url=where)
+    counterparty = (companies.get_or_create(record.counterparty, source=record.source, source_url=where)
                     if record.counterparty else None)
     if counterparty is not None and counterparty.id == company.id:
         log.info("event %s names %s on both sides; not stored", record.event_type, company.name)

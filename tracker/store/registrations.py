@@ -16,14 +16,12 @@ times, converges and a re-crawl changes nothing:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, select
 
 from tracker.db.models import Registration
-from tracker.records import Provenance, RegistrationRecord
+from tracker.records import ProductCodeRecord, RegistrationRecord
 from tracker.store import Outcome, register_saver
 from tracker.store.companies import get_or_create_company
 
@@ -99,20 +97,6 @@ def upsert_registration(session: Session, *, record: RegistrationRecord) -> Outc
 @register_saver(RegistrationRecord)
 def _save_registration(record: RegistrationRecord, session: Session) -> Outcome:
     return upsert_registration(session, record=record)
-
-
-@dataclass(kw_only=True)
-class ProductCodeRecord(Provenance):
-    """An FDA product classification (openFDA ``device/classification``): it enriches every
-    FDA registration with that product code."""
-
-    product_code: str
-    device_name: str
-    device_class: str | None = None
-    regulation_number: str | None = None
-    medical_specialty: str | None = None
-    review_panel: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def apply_product_code(session: Session, *, record: ProductCodeRecord) -> Outcome:

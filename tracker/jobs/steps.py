@@ -1,0 +1,81 @@
+"""The processing steps the jobs run, as functions ``step(engine, settings) -> figures``.
+
+Each step imports its module inside the function, so importing this module (or the command
+line) loads no ML stack; the embedding model, spaCy and the classifier load only when a step
+that needs them runs. A step returns a dict of figures for the report; ``changed`` counts
+what it created or changed.
+
+Where they run:
+
+- ``BEFORE_CRAWL``: the nightly job, before crawling (``seed_events``);
+- ``AFTER_REGULATORY``: after the last of a run of regulatory spiders, in ``tracker crawl``
+  and the nightly job (``resolve_products``: the store holds products, not raw rows, and the
+  literature queries and news resolution need them);
+- ``PROCESS_STEPS``: ``tracker process`` and the nightly job after crawling, in order
+  (linking before grading: vendor independence uses the linked product's company).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracker.config import Settings
+
+Step = Callable[["Engine", "Settings"], dict[str, Any]]
+
+
+def seed_events(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Load the seed file of known market events (idempotent)."""
+    from tracker.market.pipeline import seed_events_step
+
+    return seed_events_step(engine, settings)
+
+
+def resolve_products(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Group new registrations into products and merge company legal entities."""
+    from tracker.products.pipeline import resolve_new
+
+    return resolve_new(engine, settings)
+
+
+def link(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Link papers not yet linked to the products they evaluate."""
+    from tracker.linking.pipeline import link_new
+
+    return link_new(engine, settings)
+
+
+def grade(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Grade papers not yet graded (efficacy level and study features)."""
+    from tracker.grading.pipeline import grade_new
+
+    return grade_new(engine, settings)
+
+
+def events(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Extract market events from news items not read yet."""
+    from tracker.market.pipeline import extract_events_new
+
+    return extract_events_new(engine, settings)
+
+
+BEFORE_CRAWL: list[Step] = [seed_events]
+AFTER_REGULATORY: list[Step] = [resolve_products]
+PROCESS_STEPS: dict[str, Step] = {"link": link, "grade": grade, "events": events}
+
+
+def step_name(step: Step) -> str:
+    """The name a step has in reports: its key in ``PROCESS_STEPS``, else its function name."""
+    for name, known in PROCESS_STEPS.items():
+        if known is step:
+            return name
+    return getattr(step, "__name__", repr(step))
+
+
+def call_step(step: Step, engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Run one step; its figures as a plain dict."""
+    return dict(step(engine, settings) or {})
