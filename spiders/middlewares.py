@@ -1,5 +1,5 @@
 """Retries with exponential backoff that honour ``Retry-After`` (the rules of
-``tracker.http_client``, shared with the single-request client)."""
+``tracker.sources.http``, shared with the single-request client)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
 
-from tracker.http_client import backoff_seconds, retry_after_seconds
+from tracker.sources.http import backoff_seconds, retry_after_seconds
 
 log = logging.getLogger(__name__)
 

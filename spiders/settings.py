@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tracker.http_client import RETRY_STATUSES
+from tracker.sources.http import RETRY_STATUSES
 
 if TYPE_CHECKING:
     from tracker.config import Settings

@@ -19,11 +19,11 @@ from tracker.config import get_settings
 from tracker.db.engine import open_store, session
 from tracker.db.models import Product, Publication, Registration
 from tracker.devtools.replay import Fault, ReplayServer
-from tracker.http_client import FetchError, HttpClient, backoff_seconds, retry_after_seconds
 from tracker.jobs.fetch import fda_number, paper_ref
 from tracker.parsers.europepmc import parse_search
 from tracker.parsers.openfda import or_terms
 from tracker.parsers.pubmed import parse_efetch
+from tracker.sources.http import FetchError, HttpClient, backoff_seconds, retry_after_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAP = ROOT / "data" / "snapshot"

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from tracker.news_sources import NewsSourcesError, fetch_url, load_news_sources
 from tracker.parsers.news import (
     html_to_text,
     parse_article,
@@ -13,6 +12,7 @@ from tracker.parsers.news import (
     parse_sitemap,
     url_date,
 )
+from tracker.sources.news import NewsSourcesError, fetch_url, load_news_sources
 
 NEWS = Path(__file__).resolve().parents[1] / "data" / "snapshot" / "news"
 

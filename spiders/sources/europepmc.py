@@ -17,10 +17,10 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.apis import europepmc_search_url
 from tracker.config import get_settings
 from tracker.literature.plan import search_plan
 from tracker.parsers.europepmc import parse_search
+from tracker.sources.apis import europepmc_search_url
 
 
 class EuropePmcSpider(TrackerSpider):

@@ -1,6 +1,6 @@
 """News spiders: RSS/Atom feeds (``news_feeds``) and vendor press pages reached through a
 sitemap or a listing page (``news_pages``). Sources come from the news sources file
-(``tracker.news_sources``); parsing is in ``tracker.parsers.news``.
+(``tracker.sources.news``); parsing is in ``tracker.parsers.news``.
 
 Pages already stored with their body text are not fetched again, so a nightly run only
 fetches what is new. A page that cannot be fetched (404, retries exhausted) still leaves
@@ -17,9 +17,9 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.news_sources import NewsSource, NewsSourcesError, fetch_url, load_news_sources
 from tracker.parsers.news import parse_article, parse_feed, parse_listing, parse_sitemap
 from tracker.records import NewsRecord
+from tracker.sources.news import NewsSource, NewsSourcesError, fetch_url, load_news_sources
 
 MAX_LISTING_PAGES = 5
 

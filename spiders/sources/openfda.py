@@ -21,9 +21,9 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.apis import openfda_url
 from tracker.config import get_settings
 from tracker.parsers.openfda import PARSERS, SKIP_CAP, decided_since, next_link_params, or_terms
+from tracker.sources.apis import openfda_url
 
 BATCH = 50
 

@@ -19,10 +19,10 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.apis import eutils_url
 from tracker.config import get_settings
 from tracker.literature.plan import SearchPlan, search_plan
 from tracker.parsers.pubmed import parse_efetch, parse_esearch
+from tracker.sources.apis import eutils_url
 
 MAX_RETRIEVABLE = 10_000  # E-utilities return at most this many records of one search
 

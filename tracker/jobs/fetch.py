@@ -1,7 +1,7 @@
 """Single records fetched over HTTP and stored: ``tracker add-paper`` and
 ``tracker add-product --fda``.
 
-The same request URLs as the spiders (``tracker.apis``), the same parsers
+The same request URLs as the spiders (``tracker.sources.apis``), the same parsers
 (``tracker.parsers``), the same upserts (``tracker.store.save_record``) and, for a
 registration, the same product resolution as after a regulatory crawl. A request that
 fails, an answer that cannot be parsed or that does not hold the record asked for raises
@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
-from tracker.apis import europepmc_search_url, eutils_url, openfda_url
 from tracker.db.engine import session
 from tracker.db.models import Product, Registration
-from tracker.http_client import FetchError, HttpClient, describe
 from tracker.records import PublicationRecord, RegistrationRecord
+from tracker.sources.apis import europepmc_search_url, eutils_url, openfda_url
+from tracker.sources.http import FetchError, HttpClient, describe
 from tracker.store import Outcome, save_record
 
 if TYPE_CHECKING:
