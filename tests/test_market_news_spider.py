@@ -52,3 +52,14 @@ def test_malformed_feed_fails_the_source_but_keeps_the_others(replay, db_url: st
     result = run_spider("news_feeds", database_url=db_url, env=replay_env(replay.url), replay=True)
     assert not result.ok and result.new == 13
     assert not any("massdevice.com/qure" in u for u in _items(db_url))
+
+
+def test_news_rate_per_site_comes_from_settings(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from scrapy.settings import Settings as ScrapySettings
+
+    from spiders.sources.news import NewsFeedsSpider
+
+    monkeypatch.setenv("TRACKER_NEWS_RPS", "0.5")
+    settings = ScrapySettings()
+    NewsFeedsSpider.update_settings(settings)
+    assert settings.getfloat("DOWNLOAD_DELAY") == 2.0

@@ -32,6 +32,16 @@ class NewsSpiderBase(TrackerSpider):
         self.only = {name.strip() for name in only.split(",") if name.strip()}
         self.known: set[str] = set()
 
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """``news_rps`` per site: Scrapy's download delay applies per domain slot."""
+        super().update_settings(settings)
+        if not settings.getbool("TRACKER_REPLAY"):
+            from tracker.config import get_settings
+
+            settings.set("DOWNLOAD_DELAY", 1.0 / max(0.01, get_settings().news_rps),
+                         priority="spider")
+
     def sources(self) -> list[NewsSource]:
         settings = self.tracker_settings
         try:
