@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracker.config import get_settings  # noqa: E402
-from tracker.linking.embedder import Embedder, FileVectorCache  # noqa: E402
+from tracker.embeddings import Embedder, FileVectorCache  # noqa: E402
 from tracker.linking.files import read_products  # noqa: E402
 from tracker.linking.linker import Linker  # noqa: E402
-from tracker.linking.papers import Paper, paper_from_json  # noqa: E402
+from tracker.contract import PaperRecord as Paper  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "dev"
 PUBMEDQA = ROOT / "tests" / "data" / "corpora" / "pubmedqa" / "ori_pqal.json"
@@ -45,11 +45,11 @@ def load() -> tuple[list, list[Paper], set[tuple[str, str]], list[Paper]]:
     for path in sorted(DEV.glob("papers_*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             obj = json.loads(line)
-            dev.append(paper_from_json(obj))
+            dev.append(Paper.model_validate(obj))
             gold |= {(obj["id"], g) for g in obj.get("gold_links", [])}
             GOLD[obj["id"]] = obj.get("gold_links", [])
     data = json.loads(PUBMEDQA.read_text("utf-8"))
-    pqa = [Paper(key=f"PMID:{k}", title=v["QUESTION"], abstract=" ".join(v["CONTEXTS"]))
+    pqa = [Paper(id=f"PMID:{k}", title=v["QUESTION"], abstract=" ".join(v["CONTEXTS"]))
            for k, v in data.items()]
     return catalog, dev, gold, pqa
 
@@ -124,7 +124,7 @@ def linking_figures(settings, tmp, catalog, dev, gold, pqa) -> None:  # type: ig
     _, raw_day = timed(lambda: model.encode(day_texts, batch_size=64, normalize_embeddings=True,
                                             convert_to_numpy=True, show_progress_bar=False))
     links_day = [link for res in results for link in res.links]
-    dev_keys = {paper.key for paper in dev}
+    dev_keys = {paper.id for paper in dev}
     p_mix, r_mix = recall([link for link in links_day if link.paper in dev_keys], gold)
     pqa_links = sum(1 for link in links_day if link.paper not in dev_keys)
     print(f"[3] realistic day ({len(day)} papers): end to end {len(day) / day_s:.1f} papers/s vs "
@@ -148,7 +148,7 @@ def store_figures(settings, catalog, day: list[Paper]) -> None:  # type: ignore[
                 companies[key] = Company(name=item.company, normalized_name=key)
                 s.add(companies[key])
                 s.flush()
-            product = Product(slug=f"p{i}-{item.key}", company_id=companies[key].id or 0,
+            product = Product(slug=f"p{i}-{item.id}", company_id=companies[key].id or 0,
                               name=item.name, normalized_name=normalize_product(item.name),
                               modality=", ".join(item.modality), description=item.description)
             s.add(product)
@@ -169,7 +169,7 @@ def store_figures(settings, catalog, day: list[Paper]) -> None:  # type: ignore[
 
     with session(engine) as s:
         slug = {p.id: p.slug.split("-", 1)[1] for p in s.exec(select(Product))}
-        paper_key = {i + 1: paper.key for i, paper in enumerate(day)}
+        paper_key = {i + 1: paper.id for i, paper in enumerate(day)}
         stored = {(paper_key[link.publication_id], slug[link.product_id])
                   for link in s.exec(select(PaperProductLink))}
     gold = {(pk, g) for pk, gs in GOLD.items() for g in gs}

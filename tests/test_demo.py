@@ -32,9 +32,33 @@ def test_demo_twice(tmp_path: Path) -> None:
     assert {p.name for p in exports.iterdir()} >= {f"{k}.csv" for k in KINDS}
     products = json.loads((exports / "products.json").read_text("utf-8"))
     assert len(products) == counts["products"] and all(p["source_url"] for p in products)
+    _gap_lists_agree(db_url, json.loads((exports / "gaps.json").read_text("utf-8")))
 
     second = _demo(db_url, tmp_path / "demo")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "Nothing changed: the store already held this snapshot." in second.stdout
     assert second.stdout.split("Store now holds:")[1].splitlines()[1:9] == \
         first.stdout.split("Store now holds:")[1].splitlines()[1:9]
+
+
+def _gap_lists_agree(db_url: str, exported: list[dict]) -> None:
+    """The TUI's gap lists (views over the evidence core) equal the ``gaps`` export."""
+    from tracker.db.engine import open_store, session
+    from tracker.evidence.effective import evidence_set
+    from tracker.evidence.gaps import GAPS
+    from tracker.views.gaps import evidence_gaps
+    from tracker.views.products import product_rows
+
+    engine = open_store(db_url)
+    try:
+        with session(engine) as s:
+            ev = evidence_set(s)
+            rows = product_rows(s, evidence=ev)
+            tui = evidence_gaps(rows, ev).lists
+    finally:
+        engine.dispose()
+    assert len(rows) == len(exported)
+    for gap in GAPS:
+        shown = {r.slug for r in tui[gap.key]}
+        assert shown == {r["product_id"] for r in exported if r[gap.column]}, gap.key
+        assert 0 < len(shown) <= len(rows)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from tracker.contract import PaperRecord
 from tracker.grading.analysis import analyse, sample_size
 from tracker.grading.features import study_features
-from tracker.grading.paper import PaperText
 from tracker.grading.rules import rule_level
 
 
-def _paper(title: str, abstract: str = "", **kw: object) -> PaperText:
-    return PaperText(id="t", title=title, abstract=abstract, **kw)  # type: ignore[arg-type]
+def _paper(title: str, abstract: str = "", **kw: object) -> PaperRecord:
+    return PaperRecord(id="t", title=title, abstract=abstract, **kw)  # type: ignore[arg-type]
 
 
-def labels(paper: PaperText, *, firm: bool = False) -> set[str]:
+def labels(paper: PaperRecord, *, firm: bool = False) -> set[str]:
     pc = analyse(paper)
     return {c.label for c in pc.cues if not firm or (not c.hedged and c.section != "background")}
 

@@ -18,9 +18,9 @@ from tracker.db.models import (
     Product,
     Publication,
 )
+from tracker.evidence import effective_grade, effective_links, override_grade, override_link
 from tracker.evidence.figures import evidence_figures
 from tracker.grading.pipeline import grade_new
-from tracker.evidence import effective_grade, effective_links, override_grade, override_link
 
 READER = ("Effect of an AI support system on radiologists: a multi-reader study",
           "Fourteen radiologists read 240 mammograms with and without AI support. Reader AUC "
@@ -136,3 +136,23 @@ def test_review_commands(engine, db, db_url, tmp_path) -> None:  # type: ignore[
     assert listed.exit_code == 0
     assert all(item["publication_id"] != ids[1] or item["kind"] != "grade"
                for item in json.loads(listed.output))
+
+
+def test_vendors_come_from_the_effective_links_of_the_batch(db) -> None:  # type: ignore[no-untyped-def]
+    from tracker.db.models import CompanyAlias
+    from tracker.grading.pipeline import _vendors
+
+    ids, product_id = _seed(db)
+    other = Company(name="Beta Imaging GmbH", normalized_name="beta imaging")
+    db.add(other)
+    db.flush()
+    db.add(CompanyAlias(company_id=other.id, alias="Beta", normalized="beta"))
+    beta = Product(slug="beta-scan", company_id=other.id, name="Beta Scan", normalized_name="beta scan")
+    db.add(beta)
+    db.commit()
+    override_link(db, publication_id=ids[0], product_id=product_id, accept=False, author="bo")
+    override_link(db, publication_id=ids[0], product_id=beta.id, accept=True, author="bo")
+    # the rejected link gives no vendor, the hand-made one does; other papers are not read
+    assert _vendors(db, [ids[0]]) == {ids[0]: ["Beta Imaging GmbH", "Beta"]}
+    assert _vendors(db, ids) == {ids[0]: ["Beta Imaging GmbH", "Beta"], ids[1]: ["Acme AI"]}
+    assert _vendors(db, []) == {}

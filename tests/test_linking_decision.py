@@ -7,30 +7,29 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.linking.catalog import CatalogProduct
+from tracker.contract import PaperRecord, ProductRecord
 from tracker.linking.linker import Linker
-from tracker.linking.papers import Paper
 
 PRODUCTS = [
-    CatalogProduct(key="cxr", name="Lunit INSIGHT CXR", company="Lunit Inc.", modality=["X-ray"],
+    ProductRecord(id="cxr", name="Lunit INSIGHT CXR", company="Lunit Inc.", modality=["X-ray"],
                    description="Detects ten abnormal findings on chest radiographs"),
-    CatalogProduct(key="mmg", name="Lunit INSIGHT MMG", company="Lunit Inc.",
+    ProductRecord(id="mmg", name="Lunit INSIGHT MMG", company="Lunit Inc.",
                    modality=["Mammography"], description="Detects breast cancer on mammograms"),
-    CatalogProduct(key="qxr", name="qXR", company="Qure.ai Technologies Private Limited",
+    ProductRecord(id="qxr", name="qXR", company="Qure.ai Technologies Private Limited",
                    modality=["X-ray"], description="Chest X-ray triage including tuberculosis"),
-    CatalogProduct(key="cad4tb", name="CAD4TB", company="Delft Imaging Systems B.V.",
+    ProductRecord(id="cad4tb", name="CAD4TB", company="Delft Imaging Systems B.V.",
                    modality=["X-ray"], description="Tuberculosis detection on chest X-ray"),
-    CatalogProduct(key="ich", name="BriefCase (ICH)", company="Aidoc Medical, Ltd.",
+    ProductRecord(id="ich", name="BriefCase (ICH)", company="Aidoc Medical, Ltd.",
                    modality=["CT"], description="Triage of intracranial hemorrhage on head CT"),
-    CatalogProduct(key="pe", name="BriefCase (PE)", company="Aidoc Medical, Ltd.",
+    ProductRecord(id="pe", name="BriefCase (PE)", company="Aidoc Medical, Ltd.",
                    modality=["CT"], description="Triage of pulmonary embolism on CT angiography"),
-    CatalogProduct(key="lvo", name="Rapid LVO", company="iSchemaView, Inc.", modality=["CT"],
+    ProductRecord(id="lvo", name="Rapid LVO", company="iSchemaView, Inc.", modality=["CT"],
                    description="Large vessel occlusion triage on CT angiography"),
-    CatalogProduct(key="ctp", name="RAPID", company="iSchemaView, Inc.", modality=["CT", "MR"],
+    ProductRecord(id="ctp", name="RAPID", company="iSchemaView, Inc.", modality=["CT", "MR"],
                    description="Perfusion maps and ischemic core volumes"),
-    CatalogProduct(key="mia", name="Mia", company="Kheiron Medical Technologies Ltd",
+    ProductRecord(id="mia", name="Mia", company="Kheiron Medical Technologies Ltd",
                    modality=["Mammography"], description="Breast screening second reader"),
-    CatalogProduct(key="airc", name="AI-Rad Companion Chest CT", company="Siemens Healthcare GmbH",
+    ProductRecord(id="airc", name="AI-Rad Companion Chest CT", company="Siemens Healthcare GmbH",
                    modality=["CT"], description="Lung nodules and emphysema on chest CT"),
 ]
 
@@ -41,14 +40,14 @@ def linker() -> Linker:
 
 
 def links(linker: Linker, title: str, abstract: str, **extra: object) -> set[str]:
-    paper = Paper(key="p", title=title, abstract=abstract, **extra)  # type: ignore[arg-type]
+    paper = PaperRecord(id="p", title=title, abstract=abstract, **extra)  # type: ignore[arg-type]
     return {link.product for link in linker.link([paper])[0].links}
 
 
 def test_evaluated_product_links_with_score_method_and_sentence(linker: Linker) -> None:
-    paper = Paper(key="p", title="Deep learning for chest radiographs in the emergency department",
-                  abstract="Purpose: To evaluate Lunit INSIGHT CXR for detecting abnormalities "
-                           "on chest radiographs. Results: The AUC was 0.95.")
+    paper = PaperRecord(id="p", title="Deep learning for chest radiographs in the emergency department",
+                        abstract="Purpose: To evaluate Lunit INSIGHT CXR for detecting abnormalities "
+                                 "on chest radiographs. Results: The AUC was 0.95.")
     [link] = linker.link([paper])[0].links
     assert (link.product, link.method) == ("cxr", "mention")
     assert link.score >= 0.6 and "To evaluate Lunit INSIGHT CXR" in link.evidence

@@ -91,15 +91,14 @@ def test_dev_set_precision_and_recall_with_the_packaged_model() -> None:
 
 @pytest.mark.skipif(not PUBMEDQA.is_file() or not PRODUCTS, reason="corpus not present")
 def test_off_topic_real_abstracts_stay_unlinked() -> None:
-    from tracker.linking.files import read_products
+    from tracker.contract import PaperRecord, read_products
     from tracker.linking.linker import Linker
-    from tracker.linking.papers import Paper
 
     catalog, _ = read_products(PRODUCTS)
     data = json.loads(PUBMEDQA.read_text("utf-8"))
-    papers = [Paper(key=k, title=v["QUESTION"], abstract=" ".join(v["CONTEXTS"]))
+    papers = [PaperRecord(id=k, title=v["QUESTION"], abstract=" ".join(v["CONTEXTS"]))
               for k, v in data.items()]
     assert len(papers) == 1000
-    linked = [(r.paper.key, [link.product for link in r.links])
+    linked = [(r.paper.id, [link.product for link in r.links])
               for r in Linker(catalog).link(papers) if r.links]
     assert linked == []

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.linking.catalog import CatalogProduct
+from tracker.contract import ProductRecord
 from tracker.nlp.gazetteer import Gazetteer
 from tracker.nlp.variants import company_forms, product_forms, strip_version
 
 # Registered as regulators deliver them: legal company names, no aliases.
 CATALOGUE = [
-    CatalogProduct(key="cxr", name="Lunit INSIGHT CXR", company="Lunit Inc."),
-    CatalogProduct(key="mmg", name="Lunit INSIGHT MMG", company="Lunit Inc."),
-    CatalogProduct(key="lvo", name="Rapid LVO 1.0", company="iSchemaView, Inc."),
-    CatalogProduct(key="ctp", name="RAPID", company="iSchemaView, Inc."),
-    CatalogProduct(key="ich", name="BriefCase (ICH)", company="Aidoc Medical, Ltd."),
-    CatalogProduct(key="pe", name="BriefCase (PE)", company="Aidoc Medical, Ltd."),
-    CatalogProduct(key="nq", name="NeuroQuant", company="CorTechs Labs, Inc."),
-    CatalogProduct(key="mia", name="Mia", company="Kheiron Medical Technologies Ltd"),
-    CatalogProduct(key="reddot", name="red dot", company="behold.ai Technologies Limited"),
-    CatalogProduct(key="easp", name="e-ASPECTS", company="Brainomix Limited"),
-    CatalogProduct(key="qxr", name="qXR v3", company="Qure.ai Technologies Private Limited"),
-    CatalogProduct(key="dr", name="InferRead DR Chest", company="Beijing Infervision Technology Co., Ltd."),
-    CatalogProduct(key="contact", name="ContaCT", company="Viz.ai, Inc."),
+    ProductRecord(id="cxr", name="Lunit INSIGHT CXR", company="Lunit Inc."),
+    ProductRecord(id="mmg", name="Lunit INSIGHT MMG", company="Lunit Inc."),
+    ProductRecord(id="lvo", name="Rapid LVO 1.0", company="iSchemaView, Inc."),
+    ProductRecord(id="ctp", name="RAPID", company="iSchemaView, Inc."),
+    ProductRecord(id="ich", name="BriefCase (ICH)", company="Aidoc Medical, Ltd."),
+    ProductRecord(id="pe", name="BriefCase (PE)", company="Aidoc Medical, Ltd."),
+    ProductRecord(id="nq", name="NeuroQuant", company="CorTechs Labs, Inc."),
+    ProductRecord(id="mia", name="Mia", company="Kheiron Medical Technologies Ltd"),
+    ProductRecord(id="reddot", name="red dot", company="behold.ai Technologies Limited"),
+    ProductRecord(id="easp", name="e-ASPECTS", company="Brainomix Limited"),
+    ProductRecord(id="qxr", name="qXR v3", company="Qure.ai Technologies Private Limited"),
+    ProductRecord(id="dr", name="InferRead DR Chest", company="Beijing Infervision Technology Co., Ltd."),
+    ProductRecord(id="contact", name="ContaCT", company="Viz.ai, Inc."),
 ]
 
 

@@ -115,7 +115,7 @@ class _CountingModel:
 
 @pytest.mark.parametrize("backend", ["file", "sql"])
 def test_unchanged_text_is_never_embedded_twice(backend: str, tmp_path: Path, engine) -> None:  # type: ignore[no-untyped-def]
-    from tracker.linking.embedder import Embedder, FileVectorCache, SqlVectorCache
+    from tracker.embeddings import Embedder, FileVectorCache, SqlVectorCache
 
     def fresh() -> tuple[Embedder, _CountingModel]:
         cache = FileVectorCache(tmp_path / "emb") if backend == "file" else SqlVectorCache(engine)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -44,6 +47,23 @@ def engine_for(database_url: str | None = None) -> Engine:
     from tracker.db.engine import open_store
 
     return open_store(settings_for(database_url).database_url)
+
+
+def fetch_one(ref: str, check: Callable[[str], object], fetch: Callable[[], T]) -> T:
+    """One record over the network for ``add-paper``/``add-product --fda``: a malformed
+    reference exits 2, a failed fetch exits 1 saying that nothing was stored."""
+    from tracker.jobs.fetch import FetchError
+
+    try:
+        check(ref)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    try:
+        return fetch()
+    except FetchError as exc:
+        typer.echo(f"nothing stored: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def echo_json(data: Any) -> None:

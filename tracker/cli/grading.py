@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,26 +18,13 @@ ProductsFile = Annotated[Path | None, typer.Option(
     help="products.jsonl: vendor independence uses the named products' companies.")]
 
 
-def write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write JSON Lines to a temp file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _vendor_lookup(products: Path | None) -> tuple[Any, list[str]]:
     if products is None:
         return None, []
-    from tracker.grading.products import read_products, vendor_finder
+    from tracker.contract import read_products
+    from tracker.grading.vendor import vendor_finder
 
-    refs, problems = read_products(products)
+    refs, problems = read_products([products])
     return vendor_finder(refs), problems
 
 
@@ -52,9 +36,9 @@ def classify_file(
     products: ProductsFile = None,
 ) -> None:
     """Grade every paper of a JSONL file: level, confidence, study features and cues."""
+    from tracker.contract import read_papers, write_jsonl
     from tracker.grading.classifier import active_model
-    from tracker.grading.grader import grade_papers
-    from tracker.grading.paper import read_papers
+    from tracker.grading.grader import grade_papers, grading_embedder
 
     settings = settings_for()
     items, problems = read_papers(papers)
@@ -63,13 +47,13 @@ def classify_file(
     for problem in problems:
         typer.echo(f"{problem} (skipped)", err=True)
     model = active_model(settings.data_dir)
+    embedder = grading_embedder(settings, model)
     rows: list[dict[str, Any]] = []
     for start in range(0, len(items), 512):
         grades = grade_papers(items[start:start + 512], model=model, vendors_for=vendors_for,
-                              review_threshold=settings.review_threshold,
-                              device=settings.device)
+                              review_threshold=settings.review_threshold, embedder=embedder)
         rows.extend(g.to_json() for g in grades)
-    write_jsonl_atomic(out, rows)
+    write_jsonl(out, rows)
     typer.echo(f"{out}: {len(rows)} papers graded"
                + (f", {len(problems)} lines skipped" if problems else ""), err=True)
     if problems:

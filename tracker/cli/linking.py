@@ -70,7 +70,7 @@ def eval_linking(
 @app.command("process")
 def process_command(database_url: DatabaseUrl = None, as_json: AsJson = False) -> None:
     """Link and grade what is new in the store (each step is incremental)."""
-    from tracker.process import process_store
+    from tracker.jobs.process import process_store
 
     engine = engine_for(database_url)
     settings = settings_for(database_url)

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, engine_for, settings_for
+from tracker.cli.app import (
+    AsJson,
+    DatabaseUrl,
+    app,
+    echo_json,
+    engine_for,
+    fetch_one,
+    settings_for,
+)
 
 
 @app.command()
@@ -51,19 +59,10 @@ def add_paper_command(
 ) -> None:
     """Fetch one paper (PubMed by PMID, Europe PMC by DOI) and store it; prints what was
     stored. Linking and grading follow with ``tracker process``."""
-    from tracker.jobs.fetch import FetchError, add_paper, paper_ref
+    from tracker.jobs.fetch import add_paper, paper_ref
 
-    try:
-        paper_ref(ref)
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    settings = settings_for(database_url)
-    try:
-        added = add_paper(engine_for(database_url), settings, ref)
-    except FetchError as exc:
-        typer.echo(f"nothing stored: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    added = fetch_one(ref, paper_ref, lambda: add_paper(
+        engine_for(database_url), settings_for(database_url), ref))
     r = added.record
     data = {"publication_id": added.publication_id, "outcome": added.outcome.value, "source": r.source,
             "source_url": r.source_url, "pmid": r.pmid, "doi": r.doi, "title": r.title,

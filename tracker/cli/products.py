@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.app import AsJson, DatabaseUrl, app, echo_json, engine_for, settings_for
+from tracker.cli.app import (
+    AsJson,
+    DatabaseUrl,
+    app,
+    echo_json,
+    engine_for,
+    fetch_one,
+    settings_for,
+)
 
 
 @app.command("add-product")
@@ -51,19 +59,10 @@ def add_product_command(
 
 
 def _add_fda(number: str, database_url: str | None, as_json: bool) -> None:
-    from tracker.jobs.fetch import FetchError, add_fda_registration, fda_number
+    from tracker.jobs.fetch import add_fda_registration, fda_number
 
-    try:
-        fda_number(number)
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    settings = settings_for(database_url)
-    try:
-        added = add_fda_registration(engine_for(database_url), settings, number)
-    except FetchError as exc:
-        typer.echo(f"nothing stored: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    added = fetch_one(number, fda_number, lambda: add_fda_registration(
+        engine_for(database_url), settings_for(database_url), number))
     r = added.record
     data = {"registration_id": added.registration_id, "outcome": added.outcome.value,
             "number": r.number, "kind": r.kind, "device_name": r.device_name, "applicant": r.applicant,

@@ -1,16 +1,16 @@
-"""CSV / JSON / JSONL writers: UTF-8, atomic (temp file then rename), formula-safe CSV."""
+"""CSV / JSON / JSONL writers: UTF-8, atomic (``tracker.contract.atomic_writer``: temp file
+then rename), formula-safe CSV."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from tracker.contract import atomic_writer
 
 FORMATS = ("csv", "json", "jsonl")
 # A spreadsheet runs a cell starting with one of these as a formula.
@@ -28,22 +28,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-@contextmanager
-def atomic_writer(path: Path) -> Iterator[IO[str]]:
-    """Write to a temp file beside ``path`` and rename it into place only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_rows(rows: Iterable[dict[str, Any]], *, columns: list[str], fmt: str, out: Path) -> int:

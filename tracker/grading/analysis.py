@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from tracker.grading.paper import PaperText
+from tracker.contract import PaperRecord
 from tracker.nlp.cues import Cue, build_cue_matcher, match_cues, prepare_text
+from tracker.nlp.pipeline import build_nlp
 
 _NUMBER = r"(\d{1,3}(?:[,\u00a0\u202f ]\d{3})+|\d+)"
 _UNITS = (r"patients|outpatients|inpatients|examinations|exams|radiographs|mammograms|"
@@ -64,10 +65,7 @@ class PaperCues:
 
 @lru_cache(maxsize=1)
 def _nlp_and_matcher() -> tuple[Any, Any]:
-    import spacy
-
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    nlp = build_nlp()
     return nlp, build_cue_matcher(nlp)
 
 
@@ -94,7 +92,7 @@ def sample_size(text: str) -> int | None:
     return best
 
 
-def analyse(paper: PaperText) -> PaperCues:
+def analyse(paper: PaperRecord) -> PaperCues:
     """Cues of title and abstract (the title is sentence 0), sites, countries, sample size."""
     nlp, matcher = _nlp_and_matcher()
     title_doc = nlp(prepare_text(paper.title))

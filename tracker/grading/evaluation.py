@@ -10,29 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tracker.contract import PaperRecord
 from tracker.grading.classifier import active_model
-from tracker.grading.grader import grade_papers
+from tracker.grading.grader import grade_papers, grading_embedder
 from tracker.grading.metrics import grading_figures
-from tracker.grading.paper import PaperText
 from tracker.grading.training import Example, design, oof_levels
 
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
-def evaluate_gold(examples: list[Example], *, settings: Any,
-                  vendors_for: Callable[[PaperText], list[str]] | None = None,
+
+def evaluate_gold(examples: list[Example], *, settings: Settings,
+                  vendors_for: Callable[[PaperRecord], list[str]] | None = None,
                   folds: int = 5) -> dict[str, Any]:
     model = active_model(settings.data_dir)
     papers = [e.paper for e in examples]
-    embeddings = None
-    if model is not None and model.embedding_dim:
-        from tracker.grading.embed import embed_texts
-
-        embeddings = embed_texts([p.text for p in papers], model=model.embedding_model,
-                                 device=settings.device)
+    embedder = grading_embedder(settings, model)
+    embeddings = embedder.embed([p.text for p in papers]) if embedder is not None else None
     grades = grade_papers(papers, model=model, vendors_for=vendors_for,
-                          review_threshold=settings.review_threshold, device=settings.device,
-                          embeddings=embeddings)
+                          review_threshold=settings.review_threshold, embeddings=embeddings)
     note = "levels from the rules only (no model file)" if model is None else (
         f"levels from model {model.version}; none of the gold papers were in its training set")
     trained = set((model.params or {}).get("training_ids", [])) if model else set()
@@ -52,7 +50,8 @@ def evaluate_gold(examples: list[Example], *, settings: Any,
     figures = grading_figures([e.level for e in examples], [g.level for g in grades],
                               [e.features for e in examples],
                               [asdict(g) for g in grades])
-    rules = grade_papers(papers, model=None, vendors_for=vendors_for)
+    rules = grade_papers(papers, model=None, vendors_for=vendors_for,
+                         review_threshold=settings.review_threshold)
     rules_fig = grading_figures([e.level for e in examples], [g.level for g in rules])
     figures["rules_only"] = {"accuracy": rules_fig["accuracy"], "macro_f1": rules_fig["macro_f1"],
                              "bucket_accuracy": rules_fig["bucket_accuracy"]}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.contract import PaperRecord
 from tracker.grading.analysis import PaperCues
-from tracker.grading.paper import PaperText
 
 RCT_TYPES = {"randomized controlled trial", "pragmatic clinical trial",
              "clinical trial, phase iii", "equivalence trial"}
@@ -38,11 +38,11 @@ def _first(pc: PaperCues, label: str, *, firm: bool = True) -> str | None:
     return found[0].text if found else None
 
 
-def _types(paper: PaperText) -> set[str]:
+def _types(paper: PaperRecord) -> set[str]:
     return {t.strip().lower() for t in (*paper.publication_types, *paper.mesh)}
 
 
-def design(paper: PaperText, pc: PaperCues, f: StudyFeatures) -> None:
+def design(paper: PaperRecord, pc: PaperCues, f: StudyFeatures) -> None:
     types = _types(paper)
     rct = _first(pc, "RCT") or next((t for t in types if t in RCT_TYPES), None)
     if rct:
@@ -61,7 +61,7 @@ def design(paper: PaperText, pc: PaperCues, f: StudyFeatures) -> None:
         f.rct, f.why["rct"] = False, "retrospective design"
 
 
-def sites(paper: PaperText, pc: PaperCues, f: StudyFeatures) -> None:
+def sites(paper: PaperRecord, pc: PaperCues, f: StudyFeatures) -> None:
     types = _types(paper)
     multi = _first(pc, "MULTICENTRE") or next((t for t in types if t in MULTICENTRE_TYPES), None)
     counted = [(n, unit) for n, unit in pc.site_counts if unit in MULTI_UNITS and n >= 2]
@@ -94,7 +94,7 @@ def readers(pc: PaperCues, f: StudyFeatures) -> None:
         f.reader_study, f.why["reader_study"] = True, f"cue: {strong}"
 
 
-def study_features(paper: PaperText, pc: PaperCues) -> StudyFeatures:
+def study_features(paper: PaperRecord, pc: PaperCues) -> StudyFeatures:
     """Features from cues; the classifier may fill the ones the cues leave open."""
     f = StudyFeatures(sample_size=pc.sample_size)
     if pc.sample_size is not None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tracker.contract import PaperRecord
+from tracker.evidence.vocabulary import bucket_of, from_class
 from tracker.grading.analysis import analyse
 from tracker.grading.classifier import GradingModel
 from tracker.grading.features import study_features
-from tracker.evidence.vocabulary import bucket_of, from_class
-from tracker.grading.paper import PaperText
 from tracker.grading.rules import RuleCall, level_cues, rule_features, rule_level
 from tracker.grading.vendor import vendor_independence
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
+    from tracker.embeddings import Embedder
 
 RULES_VERSION = "rules-2"  # bump when a rule changes: stores re-grade
 
@@ -59,12 +63,26 @@ def _rule_confidence(call: RuleCall) -> float:
     return 0.5
 
 
-def grade_papers(papers: Sequence[PaperText], *, model: GradingModel | None = None,
-                 vendors_for: Callable[[PaperText], list[str]] | None = None,
-                 review_threshold: float = 0.6, device: str = "auto",
+def grading_embedder(settings: Settings, model: GradingModel | None, *,
+                     engine: Any = None) -> Embedder | None:
+    """The embedder for ``model``'s embedding model (its cache: the store's table with an
+    ``engine``, else ``DATA_DIR/embeddings``); ``None`` when the model reads no embeddings."""
+    if model is None or not model.embedding_dim:
+        return None
+    from tracker.embeddings import Embedder
+
+    return Embedder.from_settings(settings, engine=engine, model=model.embedding_model)
+
+
+def grade_papers(papers: Sequence[PaperRecord], *, review_threshold: float,
+                 model: GradingModel | None = None,
+                 vendors_for: Callable[[PaperRecord], list[str]] | None = None,
+                 embedder: Embedder | None = None,
                  embeddings: Any = None) -> list[Grade]:
-    """One grade per paper, in order. ``vendors_for`` gives the companies of the products a
-    paper evaluates (for vendor independence); ``embeddings`` may be passed precomputed."""
+    """One grade per paper, in order; a grade whose confidence is under ``review_threshold``
+    needs review. ``vendors_for`` gives the companies of the products a
+    paper evaluates (for vendor independence); ``embeddings`` may be passed precomputed,
+    else ``embedder`` (``grading_embedder``; default: the model's, uncached) makes them."""
     analysed = [analyse(p) for p in papers]
     calls = [rule_level(p, pc) for p, pc in zip(papers, analysed, strict=True)]
     grades: list[Grade] = []
@@ -81,7 +99,7 @@ def grade_papers(papers: Sequence[PaperText], *, model: GradingModel | None = No
             cues=list(call.cues), why=why))
     if model is not None and papers:
         rows = [rule_features(p, c, pc) for p, c, pc in zip(papers, calls, analysed, strict=True)]
-        _apply_model(papers, calls, rows, grades, model, device=device, embeddings=embeddings)
+        _apply_model(papers, calls, rows, grades, model, embedder=embedder, embeddings=embeddings)
         for grade, pc, call in zip(grades, analysed, calls, strict=True):
             if grade.level != call.level:
                 grade.cues = level_cues(pc, grade.level)
@@ -110,16 +128,16 @@ def fill_defaults(grade: Grade, call: RuleCall) -> None:
             grade.why[name] = "not stated in the abstract (default for a study)"
 
 
-def _apply_model(papers: Sequence[PaperText], calls: list[RuleCall], rows: list[list[float]],
-                 grades: list[Grade], model: GradingModel, *, device: str, embeddings: Any
-                 ) -> None:
+def _apply_model(papers: Sequence[PaperRecord], calls: list[RuleCall], rows: list[list[float]],
+                 grades: list[Grade], model: GradingModel, *, embedder: Embedder | None,
+                 embeddings: Any) -> None:
     import numpy as np
 
     if model.embedding_dim and embeddings is None:
-        from tracker.grading.embed import embed_texts
+        from tracker.embeddings import Embedder
 
-        embeddings = embed_texts([p.text for p in papers], model=model.embedding_model,
-                                 device=device)
+        embedder = embedder or Embedder(model.embedding_model)
+        embeddings = embedder.embed([p.text for p in papers])
     probs = model.predict_proba(model.design_matrix(embeddings, rows))
     for grade, call, row in zip(grades, calls, probs, strict=True):
         if call.non_primary_type or call.non_primary_title:

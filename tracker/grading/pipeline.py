@@ -9,26 +9,21 @@ are never read for writing, changed or deleted, and they win in every view
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tracker.db.models import (
-    Company,
-    CompanyAlias,
-    EmbeddingCache,
-    EvidenceGrade,
-    Product,
-    Publication,
-)
-from tracker.grading.classifier import GradingModel, active_model
-from tracker.grading.grader import RULES_VERSION, Grade, grade_papers
-from tracker.grading.paper import PaperText, paper_from_row
+from tracker.contract import PaperRecord, paper_from_row
+from tracker.db.models import Company, CompanyAlias, EvidenceGrade, Product, Publication
+from tracker.grading.classifier import active_model
+from tracker.grading.grader import RULES_VERSION, Grade, grade_papers, grading_embedder
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -59,58 +54,35 @@ def _stale(session: Session, version: str) -> list[int]:
 
 
 def _vendors(session: Session, publication_ids: list[int]) -> dict[int, list[str]]:
-    """Company names and aliases of the products each paper is (effectively) linked to."""
-    from tracker.evidence.effective import effective_links
+    """Company names and aliases of the products each paper is (effectively) linked to:
+    the papers' effective links in one read, their products and companies in one query
+    each."""
+    from tracker.evidence.effective import evidence_set
 
-    names: dict[int, list[str]] = {}
-    companies: dict[int, list[str]] = {}
-    wanted = set(publication_ids)
-    for link in effective_links(session):
-        if link.publication_id not in wanted:
-            continue
-        product = session.get(Product, link.product_id)
-        if product is None:
-            continue
-        if product.company_id not in companies:
-            company = session.get(Company, product.company_id)
-            aliases = session.exec(select(CompanyAlias.alias).where(
-                CompanyAlias.company_id == product.company_id)).all()
-            companies[product.company_id] = [company.name] if company else []
-            companies[product.company_id] += list(aliases)
-        names.setdefault(link.publication_id, []).extend(companies[product.company_id])
-    return names
-
-
-def cached_embeddings(session: Session, papers: list[PaperText], model: GradingModel,
-                      device: str) -> Any:
-    """Embeddings of the papers' text, from the cache where possible (then cached)."""
-    import numpy as np
-
-    from tracker.grading.embed import embed_texts
-
-    texts = [p.text for p in papers]
-    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
-    found: dict[str, Any] = {}
-    for row in session.exec(select(EmbeddingCache).where(
-            EmbeddingCache.model == model.embedding_model,
-            EmbeddingCache.content_hash.in_(keys))):  # type: ignore[attr-defined]
-        if row.dim == model.embedding_dim:
-            found[row.content_hash] = np.frombuffer(row.vector, dtype="float32")
-    missing = [i for i, k in enumerate(keys) if k not in found]
-    if missing:
-        vectors = embed_texts([texts[i] for i in missing], model=model.embedding_model,
-                              device=device)
-        for i, vec in zip(missing, vectors, strict=True):
-            if keys[i] in found:
-                continue
-            found[keys[i]] = vec
-            session.add(EmbeddingCache(content_hash=keys[i], model=model.embedding_model,
-                                       dim=int(vec.shape[0]), vector=vec.tobytes()))
-    return np.vstack([found[k] for k in keys])
+    by_paper = evidence_set(session, publication_ids=publication_ids).index_by_paper()
+    product_ids = sorted({pid for pids in by_paper.values() for pid in pids})
+    if not product_ids:
+        return {}
+    company_of = dict(session.exec(select(Product.id, Product.company_id)
+                                   .where(col(Product.id).in_(product_ids))).all())
+    company_ids = sorted(set(company_of.values()))
+    names: dict[int, list[str]] = {cid: [] for cid in company_ids}
+    for cid, name in session.exec(select(Company.id, Company.name)
+                                  .where(col(Company.id).in_(company_ids))).all():
+        names[cid or 0] = [name]
+    for cid, alias in session.exec(select(CompanyAlias.company_id, CompanyAlias.alias)
+                                   .where(col(CompanyAlias.company_id).in_(company_ids))
+                                   .order_by(col(CompanyAlias.id))).all():
+        names[cid].append(alias)
+    out: dict[int, list[str]] = {}
+    for pub_id, pids in by_paper.items():
+        for pid in sorted(pids):
+            if pid in company_of:
+                out.setdefault(pub_id, []).extend(names.get(company_of[pid], []))
+    return out
 
 
-def _save(session: Session, pub_id: int, grade: Grade) -> bool:
-    row = session.exec(select(EvidenceGrade).where(EvidenceGrade.publication_id == pub_id)).first()
+def _save(session: Session, row: EvidenceGrade | None, pub_id: int, grade: Grade) -> bool:
     new = row is None
     row = row or EvidenceGrade(publication_id=pub_id)
     for name in ("level", "confidence", "prospective", "multicentre", "multinational",
@@ -122,37 +94,36 @@ def _save(session: Session, pub_id: int, grade: Grade) -> bool:
     return new
 
 
-def _lookup(by_paper: dict[str, list[str]]) -> Callable[[PaperText], list[str]]:
-    def vendors_for(paper: PaperText) -> list[str]:
+def _lookup(by_paper: dict[str, list[str]]) -> Callable[[PaperRecord], list[str]]:
+    def vendors_for(paper: PaperRecord) -> list[str]:
         return by_paper.get(paper.id, [])
 
     return vendors_for
 
 
-def grade_new(engine: Engine, settings: Any) -> dict[str, Any]:
+def grade_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Grade every paper that is new or changed; returns figures for the process report."""
-    model = active_model(getattr(settings, "data_dir", None))
+    model = active_model(settings.data_dir)
     version = model.version if model else RULES_VERSION
-    threshold = float(getattr(settings, "review_threshold", 0.6))
-    device = getattr(settings, "device", "auto")
+    embedder = grading_embedder(settings, model, engine=engine)
     report: dict[str, Any] = {"graded": 0, "new": 0, "updated": 0, "needs_review": 0,
                               "model_version": version}
     with Session(engine, expire_on_commit=False) as session:
         todo = _stale(session, version)
         for start in range(0, len(todo), BATCH):
             ids = todo[start:start + BATCH]
-            rows = [session.get(Publication, i) for i in ids]
-            pubs = [r for r in rows if r is not None]
+            pubs = session.exec(select(Publication).where(col(Publication.id).in_(ids))
+                                .order_by(col(Publication.id))).all()
             papers = [paper_from_row(r) for r in pubs]
             vendors = _vendors(session, [r.id for r in pubs if r.id is not None])
-            by_paper: dict[str, list[str]] = {p.id: vendors.get(int(p.id), []) for p in papers}
-            embeddings = (cached_embeddings(session, papers, model, device)
-                          if model is not None and model.embedding_dim else None)
-            grades = grade_papers(papers, model=model, review_threshold=threshold,
-                                  vendors_for=_lookup(by_paper), device=device,
-                                  embeddings=embeddings)
+            by_paper = {p.id: vendors.get(p.db_id or 0, []) for p in papers}
+            existing = {g.publication_id: g for g in session.exec(
+                select(EvidenceGrade).where(col(EvidenceGrade.publication_id).in_(ids)))}
+            grades = grade_papers(papers, model=model, review_threshold=settings.review_threshold,
+                                  vendors_for=_lookup(by_paper), embedder=embedder)
             for row, grade in zip(pubs, grades, strict=True):
-                new = _save(session, int(row.id or 0), grade)
+                pub_id = int(row.id or 0)
+                new = _save(session, existing.get(pub_id), pub_id, grade)
                 report["new" if new else "updated"] += 1
                 report["needs_review"] += grade.needs_review
                 report["graded"] += 1

@@ -12,9 +12,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from tracker.grading.analysis import PaperCues
+from tracker.contract import PaperRecord
 from tracker.evidence.vocabulary import LEVELS
-from tracker.grading.paper import PaperText
+from tracker.grading.analysis import PaperCues
 
 NON_PRIMARY_TYPES = {
     "review", "systematic review", "meta-analysis", "editorial", "comment", "news",
@@ -64,7 +64,7 @@ def level_scores(pc: PaperCues) -> dict[str, float]:
     return scores
 
 
-def non_primary_type(paper: PaperText) -> str | None:
+def non_primary_type(paper: PaperRecord) -> str | None:
     for value in (*paper.publication_types, *paper.mesh):
         if value.strip().lower() in NON_PRIMARY_TYPES:
             return value
@@ -75,7 +75,7 @@ def _title_has(pc: PaperCues, label: str) -> bool:
     return any(c.label == label and c.section == "title" for c in pc.cues)
 
 
-def rule_level(paper: PaperText, pc: PaperCues) -> RuleCall:
+def rule_level(paper: PaperRecord, pc: PaperCues) -> RuleCall:
     """The rules' call: ``None`` for a non-primary paper, else the highest cued level."""
     scores = level_scores(pc)
     ptype = non_primary_type(paper)
@@ -151,7 +151,7 @@ RULE_FEATURES: tuple[str, ...] = (
 """Names of the rule features handed to the classifier, in order."""
 
 
-def rule_features(paper: PaperText, call: RuleCall, pc: PaperCues) -> list[float]:
+def rule_features(paper: PaperRecord, call: RuleCall, pc: PaperCues) -> list[float]:
     """The rule features (``RULE_FEATURES``) of one paper: log-scaled scores and flags."""
     from tracker.grading.vendor import KNOWN_VENDORS, mentions
 

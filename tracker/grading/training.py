@@ -8,16 +8,17 @@ so the shipped figures never come from papers the model was fitted on.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, field_validator
+
+from tracker.contract import PaperRecord, read_numbered
+from tracker.evidence.vocabulary import CLASSES, from_class, normalize_level, to_class
 from tracker.grading.analysis import analyse
 from tracker.grading.classifier import GradingModel
-from tracker.evidence.vocabulary import CLASSES, from_class, normalize_level, to_class
-from tracker.grading.paper import PaperText, paper_from_json
 from tracker.grading.rules import RULE_FEATURES, hard_none, rule_features, rule_level
 
 DEFAULT_PARAMS: dict[str, Any] = {"C": 0.5, "embed_scale": 2.0, "folds": 5, "seed": 13,
@@ -26,40 +27,45 @@ DEFAULT_PARAMS: dict[str, Any] = {"C": 0.5, "embed_scale": 2.0, "folds": 5, "see
 
 @dataclass
 class Example:
-    paper: PaperText
+    paper: PaperRecord
     level: str | None
     features: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
 
+class LabelledPaper(PaperRecord):
+    """A papers.jsonl line with its gold level (required; null: not a primary evaluation)
+    and optionally its gold study features."""
+
+    gold_level: str | None
+    gold_features: dict[str, Any] | None = Field(default=None)
+
+    @field_validator("gold_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> str | None:
+        return normalize_level(value)
+
+
 def read_labelled(paths: list[Path]) -> tuple[list[Example], list[str]]:
-    """Labelled papers from JSONL files, and the problems of the lines that were skipped."""
+    """Labelled papers from JSONL files (read as every batch file is, ``tracker.contract``),
+    and the problems of the lines that were skipped; a repeated paper id keeps the first."""
     examples: list[Example] = []
     problems: list[str] = []
     seen: set[str] = set()
     for path in paths:
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
+        items, bad = read_numbered(path, LabelledPaper)
+        problems += bad
+        for number, item in items:
+            if item.id in seen:
+                problems.append(f"{path}:{number}: duplicate paper {item.id} (first kept)")
                 continue
-            try:
-                obj = json.loads(line)
-                paper = paper_from_json(obj)
-                if "gold_level" not in obj:
-                    raise ValueError("missing gold_level")
-                level = normalize_level(obj["gold_level"])
-            except (ValueError, json.JSONDecodeError) as exc:
-                problems.append(f"{path}:{number}: {exc}")
-                continue
-            if paper.id in seen:
-                problems.append(f"{path}:{number}: duplicate paper {paper.id} (first kept)")
-                continue
-            seen.add(paper.id)
-            feats = obj.get("gold_features") if isinstance(obj.get("gold_features"), dict) else {}
-            examples.append(Example(paper, level, feats, f"{Path(path).name}:{number}"))
+            seen.add(item.id)
+            examples.append(Example(item, item.gold_level, item.gold_features or {},
+                                    f"{Path(path).name}:{number}"))
     return examples, problems
 
 
-def design(papers: list[PaperText], *, model_name: str, device: str = "auto",
+def design(papers: list[PaperRecord], *, model_name: str, device: str = "auto",
            embeddings: Any = None) -> tuple[Any, list[list[float]]]:
     """Embeddings and rule-feature rows for papers."""
     rows = []
@@ -67,9 +73,9 @@ def design(papers: list[PaperText], *, model_name: str, device: str = "auto",
         pc = analyse(p)
         rows.append(rule_features(p, rule_level(p, pc), pc))
     if embeddings is None:
-        from tracker.grading.embed import embed_texts
+        from tracker.embeddings import Embedder
 
-        embeddings = embed_texts([p.text for p in papers], model=model_name, device=device)
+        embeddings = Embedder(model_name, device=device).embed([p.text for p in papers])
     return embeddings, rows
 
 
@@ -199,9 +205,9 @@ def examples_from_store(database_url: str, *, known: set[str]) -> list[Example]:
     if url.get_backend_name() == "sqlite" and (not url.database or
                                                not Path(url.database).is_file()):
         return []
+    from tracker.contract import paper_from_row
     from tracker.db.engine import open_store, session
     from tracker.db.models import Publication
-    from tracker.grading.paper import paper_from_row
     from tracker.evidence.effective import effective_grades
 
     out: list[Example] = []

@@ -12,10 +12,10 @@ Evidence, strongest first:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from tracker.grading.paper import PaperText
-from tracker.names import fold
+from tracker.contract import PaperRecord, ProductRecord
+from tracker.names import fold, legal_form_in_text, normalize_company
 
 KNOWN_VENDORS: tuple[str, ...] = (
     "Aidoc", "Aidence", "Annalise", "Arterys", "Avicenna.AI", "Behold.ai", "Brainomix",
@@ -33,10 +33,9 @@ KNOWN_VENDORS: tuple[str, ...] = (
 )
 """Imaging and imaging-AI companies (used when no linked product names the vendor)."""
 
-CORPORATE = re.compile(
-    r"\b(Inc|Ltd|LLC|L\.L\.C|GmbH|B\.V|BV|AG|S\.A\.S|SAS|SA|Corp|Corporation|Co\.,? ?Ltd|"
-    r"Limited|plc|Pty|K\.K|S\.r\.l|Srl|Oy|AB|A/S|ApS|N\.V|NV|Healthineers|HealthCare|"
-    r"Healthcare GmbH|Medical Systems|Technologies)\b\.?")
+CORPORATE_WORDS = re.compile(r"\b(Healthineers|HealthCare|Medical Systems|Technologies)\b")
+"""Words of company names that are not legal forms (those come from ``tracker.names``)."""
+_SEGMENTS = re.compile(r"[,;()]+")
 _ACADEMIC = re.compile(r"universit|hospital|college|school|institut|clinic|faculty|"
                        r"department of|centre|center|foundation trust|nhs", re.IGNORECASE)
 NO_CONFLICT = re.compile(
@@ -60,8 +59,6 @@ def vendor_variants(names: Iterable[str]) -> list[str]:
     """Each vendor name as written, without its legal form ("Aidoc Medical, Ltd." ->
     "aidoc medical"), and without generic trailing words ("aidoc"), so that papers that
     write the brand ("Aidoc, Tel Aviv") are matched; cores under four letters are dropped."""
-    from tracker.names import normalize_company
-
     out: dict[str, None] = {}
     for name in names:
         for form in (fold(name), normalize_company(name)):
@@ -77,25 +74,54 @@ def vendor_variants(names: Iterable[str]) -> list[str]:
 
 
 def mentions(text: str, names: Iterable[str]) -> str | None:
-    folded = f" {fold(text)} "
+    """The first of ``names`` (three letters or more once folded) that ``text`` holds as
+    whole words."""
+    return _named(f" {fold(text)} ", names)
+
+
+def _named(padded: str, names: Iterable[str]) -> str | None:
     for name in names:
         key = fold(name)
-        if len(key) >= 3 and f" {key} " in folded:
+        if len(key) >= 3 and f" {key} " in padded:
             return name
     return None
 
 
+def corporate(affiliation: str) -> bool:
+    """The affiliation names a company form: a legal form ("Inc.", "GmbH", "B.V.", "AS") or a
+    company word ("Healthineers", "Medical Systems")."""
+    if CORPORATE_WORDS.search(affiliation):
+        return True
+    return any(_segment_has_legal_form(part.split()) for part in _SEGMENTS.split(affiliation))
+
+
+def _segment_has_legal_form(words: list[str]) -> bool:
+    """A legal form ends a name ("Lunit Inc.") or stands alone after one ("Aidoc Medical,
+    Ltd."); a two-letter code before a postal code is a state or province ("Denver, CO
+    80045", "Adelaide, SA 5000", "Calgary, AB T2N 4N1"), not a company form."""
+    forms = [legal_form_in_text(w) for w in words]
+    if words and all(forms):
+        return True
+    for i, word in enumerate(words):
+        if not forms[i] or i == 0:
+            continue
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if len(fold(word).replace(" ", "")) <= 2 and any(ch.isdigit() for ch in following):
+            continue
+        return True
+    return False
+
+
 def _corporate_affiliation(affiliations: list[str]) -> str | None:
     for aff in affiliations:
-        known = mentions(aff, KNOWN_VENDORS)
-        if known and not _ACADEMIC.search(aff):
-            return aff
-        if CORPORATE.search(aff) and not _ACADEMIC.search(aff):
+        if _ACADEMIC.search(aff):
+            continue
+        if mentions(aff, KNOWN_VENDORS) or corporate(aff):
             return aff
     return None
 
 
-def vendor_independence(paper: PaperText, *, vendors: Iterable[str] = ()
+def vendor_independence(paper: PaperRecord, *, vendors: Iterable[str] = ()
                         ) -> tuple[bool | None, str]:
     """``(value, why)`` for one paper; ``vendors`` are the linked products' company names
     and aliases (empty when unknown)."""
@@ -131,3 +157,21 @@ def vendor_independence(paper: PaperText, *, vendors: Iterable[str] = ()
     if paper.affiliations:
         return True, "no author affiliation names a company and no conflict is declared"
     return None, "the text does not say"
+
+
+def vendor_finder(products: Iterable[ProductRecord]) -> Callable[[PaperRecord], list[str]]:
+    """A function giving, for a paper, the company names (and company aliases) of the
+    products it names in its title or abstract (by name or alias); a vendor named alone
+    counts too."""
+    refs = [([p.name, *p.aliases], [p.company, *p.company_aliases]) for p in products]
+    brands = [vendor_variants(vendors) for _, vendors in refs]
+
+    def vendors_for(paper: PaperRecord) -> list[str]:
+        padded = f" {fold(paper.text)} "
+        found: list[str] = []
+        for (names, vendors), variants in zip(refs, brands, strict=True):
+            if _named(padded, names) or _named(padded, variants):
+                found.extend(vendors)
+        return list(dict.fromkeys(found))
+
+    return vendors_for

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.linking.catalog import CatalogProduct
+from tracker.contract import PaperRecord, ProductRecord
 from tracker.linking.context import (
     ANAPHOR,
     CITATION,
@@ -31,7 +31,6 @@ from tracker.linking.context import (
     section_at,
     sections,
 )
-from tracker.linking.papers import Paper
 from tracker.linking.topics import Topics, agreement
 from tracker.names import fold
 from tracker.nlp.gazetteer import Gazetteer, Mention, matcher_text
@@ -68,7 +67,7 @@ class Candidate:
 
 @dataclass
 class Analysis:
-    paper: Paper
+    paper: PaperRecord
     candidates: dict[str, Candidate]
     companies: set[str]
     side_companies: set[str]  # named in affiliations or conflict statements
@@ -78,20 +77,20 @@ class Analysis:
 
 
 class CandidateFinder:
-    def __init__(self, products: Sequence[CatalogProduct]) -> None:
-        self.products = {p.key: p for p in products}
+    def __init__(self, products: Sequence[ProductRecord]) -> None:
+        self.products = {p.id: p for p in products}
         self.gazetteer = Gazetteer(list(products))
-        self.topics = {p.key: Topics.of(" ".join([p.name, *p.aliases, p.description]), p.modality)
+        self.topics = {p.id: Topics.of(" ".join([p.name, *p.aliases, p.description]), p.modality)
                        for p in products}
-        self.name_words = {p.key: _name_words(p) for p in products}
+        self.name_words = {p.id: _name_words(p) for p in products}
 
-    def analyse(self, papers: Sequence[Paper]) -> list[Analysis]:
+    def analyse(self, papers: Sequence[PaperRecord]) -> list[Analysis]:
         nlp = self.gazetteer.nlp
         titles = list(nlp.pipe(matcher_text(p.title) for p in papers))
         abstracts = list(nlp.pipe(matcher_text(p.abstract) for p in papers))
         return [self._one(p, t, a) for p, t, a in zip(papers, titles, abstracts, strict=True)]
 
-    def _one(self, paper: Paper, title_doc: Any, abstract_doc: Any) -> Analysis:
+    def _one(self, paper: PaperRecord, title_doc: Any, abstract_doc: Any) -> Analysis:
         gaz = self.gazetteer
         title_found = gaz.find(title_doc, paper.title)
         abstract_found = gaz.find(abstract_doc, paper.abstract)
@@ -202,7 +201,7 @@ def _purpose_sentences(abstract: str) -> list[str]:
     return out
 
 
-def _name_words(product: CatalogProduct) -> list[str]:
+def _name_words(product: ProductRecord) -> list[str]:
     """Lower-cased words of the product name without the company's words and fillers."""
     split = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z])", " ", product.name)
     brand = set(fold(" ".join(company_forms(product.company, product.company_aliases))).split())

@@ -1,6 +1,6 @@
 """Precision, recall and F1 of the linker over paper-product pairs on a labelled set.
 
-The gold files are paper files (INTERFACES.md) whose lines carry ``gold_links`` (product
+The gold files are paper files (docs/interfaces.md) whose lines carry ``gold_links`` (product
 ids the paper evaluates). Papers without a ``gold_links`` field are skipped as unlabelled.
 """
 
@@ -8,34 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.linking.files import link_papers, make_linker, read_products
-from tracker.linking.jsonl import read_jsonl
-from tracker.linking.papers import Paper, paper_from_json
+from tracker.contract import PaperRecord, read_jsonl, read_products
+from tracker.linking.files import link_papers, make_linker
 
-
-def _gold_paper(obj: Any) -> tuple[Paper, set[str] | None]:
-    paper = paper_from_json(obj)
-    gold = obj.get("gold_links")
-    if gold is not None and not isinstance(gold, list):
-        raise ValueError("gold_links must be a list of product ids")
-    return paper, (None if gold is None else {str(g) for g in gold})
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 
-def evaluate_linking(*, gold: Sequence[Path], products: Sequence[Path], settings: Any,
+class LinkingGold(PaperRecord):
+    """A papers.jsonl line with the ids of the products it evaluates (``None``: unlabelled)."""
+
+    gold_links: list[str] | None = None
+
+
+def evaluate_linking(*, gold: Sequence[Path], products: Sequence[Path], settings: Settings,
                      embed: bool = True) -> dict[str, Any]:
     catalog, problems = read_products(products)
-    labelled: list[tuple[Paper, set[str]]] = []
+    labelled: list[tuple[PaperRecord, set[str]]] = []
     for path in gold:
-        items, bad = read_jsonl(path, _gold_paper)
+        items, bad = read_jsonl(path, LinkingGold)
         problems += bad
-        labelled += [(p, g) for p, g in items if g is not None]
-    known = {p.key for p in catalog}
+        labelled += [(p, set(p.gold_links)) for p in items if p.gold_links is not None]
+    known = {p.id for p in catalog}
     papers = [p for p, _ in labelled]
     links = link_papers(make_linker(catalog, settings, embed=embed), papers)
     predicted = {(link.paper, link.product) for link in links}
-    expected = {(p.key, g) for p, gs in labelled for g in gs if g in known}
+    expected = {(p.id, g) for p, gs in labelled for g in gs if g in known}
     unknown = sorted({g for _, gs in labelled for g in gs if g not in known})
     tp = len(predicted & expected)
     precision = tp / len(predicted) if predicted else 1.0

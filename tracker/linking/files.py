@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.linking.catalog import CatalogProduct, product_from_json
-from tracker.linking.jsonl import read_jsonl, write_jsonl_atomic
+from tracker.contract import PaperRecord, ProductRecord, read_papers, read_products, write_jsonl
 from tracker.linking.linker import Link, Linker
-from tracker.linking.papers import Paper, paper_from_json
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 BATCH = 256
 
@@ -23,27 +24,16 @@ class FileRun:
     products: int = 0
 
 
-def read_products(paths: Sequence[Path]) -> tuple[list[CatalogProduct], list[str]]:
-    products: dict[str, CatalogProduct] = {}
-    problems: list[str] = []
-    for path in paths:
-        items, bad = read_jsonl(path, product_from_json)
-        problems += bad
-        for item in items:
-            products.setdefault(item.key, item)  # the first file that defines an id wins
-    return list(products.values()), problems
-
-
-def make_linker(products: list[CatalogProduct], settings: Any, *, embed: bool = True) -> Linker:
+def make_linker(products: list[ProductRecord], settings: Settings, *, embed: bool = True) -> Linker:
     embedder = None
     if embed:
-        from tracker.linking.embedder import Embedder
+        from tracker.embeddings import Embedder
 
         embedder = Embedder.from_settings(settings)
     return Linker(products, embedder=embedder)
 
 
-def link_papers(linker: Linker, papers: list[Paper]) -> list[Link]:
+def link_papers(linker: Linker, papers: list[PaperRecord]) -> list[Link]:
     links: list[Link] = []
     for i in range(0, len(papers), BATCH):
         for result in linker.link(papers[i:i + BATCH]):
@@ -51,18 +41,19 @@ def link_papers(linker: Linker, papers: list[Paper]) -> list[Link]:
     return links
 
 
-def link_file(*, products: Sequence[Path], papers: Path, out: Path | None, settings: Any,
+def link_file(*, products: Sequence[Path], papers: Path, out: Path | None, settings: Settings,
               embed: bool = True) -> FileRun:
     """Link every valid paper of ``papers`` against the products; write ``out`` atomically."""
     catalog, problems = read_products(products)
-    items, bad = read_jsonl(papers, paper_from_json)
+    items, bad = read_papers(papers)
     run = FileRun(problems=problems + bad, papers=len(items), products=len(catalog))
     run.links = link_papers(make_linker(catalog, settings, embed=embed), items) if catalog else []
     if out is not None:
-        write_jsonl_atomic(out, (link_row(link) for link in run.links))
+        write_jsonl(out, (link_row(link) for link in run.links))
     return run
 
 
 def link_row(link: Link) -> dict[str, Any]:
+    """The ``link-file`` line of docs/interfaces.md."""
     return {"paper_id": link.paper, "product_id": link.product, "score": link.score,
             "method": link.method, "evidence": link.evidence}

@@ -13,9 +13,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 APPROX_MIN = 50_000
 """Vectors from which an HNSW index replaces exact search. benchmarks/linking.py (2 CPU
@@ -154,16 +157,16 @@ def meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def index_dir(settings: Any) -> Path:
+def index_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "index"
 
 
-def search_papers(engine: Any, settings: Any, query: str, k: int = 20) -> list[tuple[int, float]]:
+def search_papers(engine: Any, settings: Settings, query: str, k: int = 20) -> list[tuple[int, float]]:
     """Semantic search over the stored papers: ``(publication_id, cosine)``, best first.
 
     Uses the papers index that ``tracker process`` maintains (papers that passed the
     radiology-AI filter or name a product); empty when no index exists yet."""
-    from tracker.linking.embedder import Embedder
+    from tracker.embeddings import Embedder
 
     index = VectorIndex.load(index_dir(settings) / "papers.faiss")
     if index is None or index.count == 0 or not query.strip():

@@ -38,10 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from tracker.contract import PaperRecord, ProductRecord
 from tracker.linking.candidates import Analysis, Candidate, CandidateFinder, Sighting
-from tracker.linking.catalog import CatalogProduct
 from tracker.linking.context import is_radiology_ai
-from tracker.linking.papers import Paper
 from tracker.linking.topics import agreement
 
 LINKER_VERSION = "1"
@@ -73,7 +72,7 @@ class Link:
 
 @dataclass
 class PaperResult:
-    paper: Paper
+    paper: PaperRecord
     links: list[Link]
     rejected: list[Link]
     vector: np.ndarray | None = None
@@ -81,10 +80,10 @@ class PaperResult:
 
 
 class Linker:
-    def __init__(self, products: Sequence[CatalogProduct], *, embedder: Any = None,
+    def __init__(self, products: Sequence[ProductRecord], *, embedder: Any = None,
                  threshold: float = LINK_THRESHOLD, embedding_only_min: float | None = None) -> None:
-        self.products = {p.key: p for p in products}
-        self.order = [p.key for p in products]
+        self.products = {p.id: p for p in products}
+        self.order = [p.id for p in products]
         self.finder = CandidateFinder(products)
         self.embedder = embedder
         self.threshold = threshold
@@ -98,7 +97,7 @@ class Linker:
             self._product_vectors = self.embedder.embed(texts)
         return self._product_vectors
 
-    def link(self, papers: Sequence[Paper], *, embed_relevant: bool = False) -> list[PaperResult]:
+    def link(self, papers: Sequence[PaperRecord], *, embed_relevant: bool = False) -> list[PaperResult]:
         """Decide links for a batch. Papers with a candidate are embedded (for similarity);
         papers without one are embedded only with ``embed_relevant`` (for the search index)
         or for embedding-only candidates, and only when they pass the radiology-AI filter."""
@@ -180,7 +179,7 @@ class Linker:
                   "company": "company+topic"}[cand.via]
         if parts.get("similarity", 0.0) > 0:
             method += "+embedding"
-        return Link(analysis.paper.key, cand.product, score, method, _evidence(sightings),
+        return Link(analysis.paper.id, cand.product, score, method, _evidence(sightings),
                     {"parts": parts, "similarity": cand.similarity})
 
     def _embedding_only(self, analysis: Analysis, vector: np.ndarray) -> list[Link]:
@@ -190,7 +189,7 @@ class Linker:
             key = self.order[int(i)]
             fit = agreement(self.finder.topics[key], analysis.topics)
             if sims[i] >= (self.embedding_only_min or 1.0) and fit.fits and not analysis.review:
-                out.append(Link(analysis.paper.key, key, round(float(sims[i]), 3), "embedding",
+                out.append(Link(analysis.paper.id, key, round(float(sims[i]), 3), "embedding",
                                 analysis.paper.title, {"similarity": float(sims[i])}))
         return out
 

@@ -12,22 +12,25 @@ nothing to do and returns without loading the model.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, delete, select
 
+from tracker.contract import ProductRecord, paper_from_row
 from tracker.db.engine import session
 from tracker.db.models import LinkState, PaperProductLink, Publication
-from tracker.linking.catalog import CatalogProduct, catalog_fingerprint, catalog_from_store
+from tracker.linking.catalog import catalog_fingerprint, catalog_from_store
 from tracker.linking.linker import LINKER_VERSION, Linker, PaperResult
-from tracker.linking.papers import paper_from_row
 from tracker.records import utcnow
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 BATCH = 256
 
 
-def model_version(catalog: list[CatalogProduct], settings: Any) -> str:
+def model_version(catalog: list[ProductRecord], settings: Settings) -> str:
     return f"linker{LINKER_VERSION}:{settings.embedding_model}:{catalog_fingerprint(catalog)}"
 
 
@@ -43,7 +46,7 @@ def pending_publications(engine: Engine, version: str) -> tuple[list[int], int]:
     return [int(p) for p in todo if p is not None], len(rows)
 
 
-def link_new(engine: Engine, settings: Any) -> dict[str, Any]:
+def link_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Link what is new; returns figures for the process/nightly report."""
     started = time.perf_counter()
     with session(engine) as s:
@@ -56,7 +59,7 @@ def link_new(engine: Engine, settings: Any) -> dict[str, Any]:
     if not todo:
         figures["seconds"] = round(time.perf_counter() - started, 3)
         return figures
-    from tracker.linking.embedder import Embedder
+    from tracker.embeddings import Embedder
     from tracker.linking.index import VectorIndex, index_dir
 
     embedder = Embedder.from_settings(settings, engine=engine)
@@ -125,7 +128,7 @@ def _update_index(index: Any, results: list[PaperResult], embedder: Any) -> Any:
     return index
 
 
-def _save_products_index(catalog: list[CatalogProduct], embedder: Any, path: Any) -> None:
+def _save_products_index(catalog: list[ProductRecord], embedder: Any, path: Any) -> None:
     from tracker.linking.index import VectorIndex
 
     vectors = embedder.embed([p.text for p in catalog])

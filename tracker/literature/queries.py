@@ -32,7 +32,7 @@ from urllib.parse import quote_plus
 from sqlmodel import Session, select
 
 from tracker.db.models import Company, CompanyAlias, Product, ProductAlias
-from tracker.names import LEGAL_SUFFIXES, fold
+from tracker.names import fold, strip_legal_form
 
 AI_TERMS = ["artificial intelligence", "deep learning", "machine learning", "neural network",
             "computer-aided", "computer-assisted", "algorithm", "software"]
@@ -70,12 +70,7 @@ class ProductQuery:
         return f"({self.core(source)}) AND {imaging_block(source)}"
 
 
-def clean_company(name: str) -> str:
-    """A company name as papers write it: without ", Inc.", "GmbH", "B.V." and the like."""
-    words = name.replace(",", " ").split()
-    while len(words) > 1 and fold(words[-1]).replace(" ", "") in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words).strip(" .,") if words else name.strip()
+clean_company = strip_legal_form  # "Viz.ai, Inc." -> "Viz.ai" (tracker.names)
 
 
 def _term(source: str, kind: str, text: str) -> str:
@@ -125,7 +120,7 @@ def build_query(*, slug: str, product: str, aliases: list[str], company: str,
                 company_aliases: list[str]) -> ProductQuery:
     all_names = _unique([product, *aliases])
     names = [n for n in all_names if usable_name(n)]
-    companies = _unique([clean_company(company), *[clean_company(a) for a in company_aliases]])
+    companies = _unique([strip_legal_form(company), *[strip_legal_form(a) for a in company_aliases]])
     company_words = {w for c in companies for w in fold(c).split() if len(w) >= 3}
     result = ProductQuery(slug=slug, product=product, company=company, company_names=companies,
                           names=[n for n in names if not needs_company(n, company_words)],

@@ -27,7 +27,8 @@ from datetime import date
 from typing import Any
 
 from tracker.market.orgs import OrgSpan, gazetteer_patterns, org_spans
-from tracker.names import normalize_company
+from tracker.names import legal_form_in_text, normalize_company
+from tracker.nlp.pipeline import blank_pipeline
 from tracker.records import EventRecord
 
 BASE_CONFIDENCE = {"acquisition": 0.75, "merger": 0.7, "closure": 0.7, "rebrand": 0.65,
@@ -126,11 +127,9 @@ class EventExtractor:
     """Build once (with the store's company names), then call ``extract`` per news item."""
 
     def __init__(self, company_names: Iterable[str] = ()) -> None:
-        import spacy
         from spacy.matcher import Matcher
 
-        self.nlp = spacy.blank("en")
-        self.nlp.add_pipe("sentencizer")
+        self.nlp = blank_pipeline()  # a fresh one: the entity ruler is added to it
         ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
         patterns = gazetteer_patterns(company_names, self.nlp.tokenizer)
         ruler.add_patterns(patterns or [{"label": "ORG", "pattern": [{"LOWER": "\u0000"}]}])  # type: ignore[attr-defined]
@@ -230,12 +229,18 @@ def _coordinated(spans: list[OrgSpan], sentence: Any, *, reverse: bool = False) 
     for nxt in spans[1:]:
         a, b = (nxt, chosen[-1]) if reverse else (chosen[-1], nxt)
         gap = re.sub(r"\([^)]*\)", "", sentence[a.end:b.start].text).strip()
-        gap = re.sub(r"^,?\s*(Inc|Ltd|LLC|Limited|Corp|GmbH|plc)\b\.?", "", gap).strip()
+        gap = _after_legal_form(gap)
         gap = re.sub(r"\s+", " ", gap).replace(" ,", ",")
         if not _COORD.match(gap):
             break
         chosen.append(nxt)
     return chosen
+
+
+def _after_legal_form(gap: str) -> str:
+    """The gap without a legal form that opens it (", Inc. and" -> "and")."""
+    head, _, rest = gap.lstrip(", ").partition(" ")
+    return rest.strip() if legal_form_in_text(head.rstrip(",")) else gap
 
 
 def _dedupe(events: list[ExtractedEvent]) -> list[ExtractedEvent]:

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.names import legal_form_in_text, strip_legal_form
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -32,7 +34,6 @@ chinese japanese european swedish danish belgian canadian australian swiss itali
 early mid late today yesterday read more related webinar study market hospitals demand
 teleradiology radiology radiologists transcript corporate participants
 """)
-LEGAL = _words("inc inc. ltd ltd. limited llc corp corp. corporation gmbh plc ag b.v. bv n.v. s.a. sa co. ab oy")
 _AI_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*\.ai$", re.IGNORECASE)
 
 
@@ -49,7 +50,7 @@ def gazetteer_patterns(names: Iterable[str], tokenizer: Any) -> list[dict[str, A
     patterns: list[dict[str, Any]] = []
     seen: set[str] = set()
     for name in names:
-        variants = {name.strip(), re.sub(r"[,.]?\s+(Inc|Ltd|LLC|Limited|Corp|GmbH|B\.V\.|plc)\.?$", "", name.strip())}
+        variants = {name.strip(), strip_legal_form(name)}
         for variant in variants:
             words = [t.text.lower() for t in tokenizer(variant)]
             key = " ".join(words)
@@ -113,21 +114,21 @@ def org_spans(sentence: Any) -> list[OrgSpan]:
         token = sentence.doc[i]
         depth += token.text == "("
         depth -= token.text == ")" and depth > 0
-        if depth or i in taken or token.text.lower() in LEGAL or not _name_like(token, headline=headline):
+        if depth or i in taken or legal_form_in_text(token.text) or not _name_like(token, headline=headline):
             i += 1
             continue
         j = i + 1
         while j < sentence.end and j not in taken:
             tok = sentence.doc[j]
-            if _name_like(tok, headline=headline) and tok.text.lower() not in LEGAL:
+            if _name_like(tok, headline=headline) and not legal_form_in_text(tok.text):
                 j += 1
             elif tok.text == "&" and j + 1 < sentence.end and _name_like(sentence.doc[j + 1], headline=headline):
                 j += 2
             else:
                 break
-        if j < sentence.end and sentence.doc[j].text.lower() in LEGAL:
+        if j < sentence.end and legal_form_in_text(sentence.doc[j].text):
             j += 1
-        elif j + 1 < sentence.end and sentence.doc[j].text == "," and sentence.doc[j + 1].text.lower() in LEGAL:
+        elif j + 1 < sentence.end and sentence.doc[j].text == "," and legal_form_in_text(sentence.doc[j + 1].text):
             j += 2
         spans.append(OrgSpan(i - offset, j - offset, sentence.doc[i:j].text, False))
         i = j

@@ -37,7 +37,7 @@ _AFTER = re.compile(r"^\s*(?:[\u00ae\u2122]|\(?\s*(?:v|ver\.?|version)\s*\d|\d+\
 
 
 class Named(Protocol):
-    key: str
+    id: str
     name: str
     company: str
     aliases: list[str]
@@ -201,18 +201,18 @@ def _spellings(products: Sequence[Named]) -> Iterable[tuple[str, Entry]]:
     for company, members in by_company.items():
         brands = company_forms(members[0].company,
                                sorted({a for m in members for a in m.company_aliases}))
-        all_keys = tuple(m.key for m in members)
+        all_keys = tuple(m.id for m in members)
         for brand in brands:
             yield brand, Entry(_words(brand), "company", all_keys, company, "company")
         product_spellings: set[str] = set()
         for product in members:
             for text, form in product_forms(product.name, product.aliases, brands):
                 product_spellings.add(fold(text))
-                yield text, Entry(_words(text), "product", (product.key,), company, form)
+                yield text, Entry(_words(text), "product", (product.id,), company, form)
         for prefix in _family_prefixes(members, brands):
             if fold(prefix) in {fold(b) for b in brands}:
                 continue
-            targets = tuple(m.key for m in members if _has_prefix(m, prefix, brands))
+            targets = tuple(m.id for m in members if _has_prefix(m, prefix, brands))
             if targets:
                 yield prefix, Entry(_words(prefix), "family", targets, company, "family")
 

@@ -1,7 +1,10 @@
-"""The shared spaCy pipeline: ``spacy.blank("en")`` plus a rule sentencizer.
+"""The one spaCy pipeline the project builds: ``spacy.blank("en")`` plus a rule sentencizer.
 
 No statistical model is downloaded; components built by the project (the gazetteer in
 ``tracker.nlp.gazetteer``, the cue matchers in ``tracker.nlp.cues``) run on its docs.
+``build_nlp`` is the shared instance (linker and grader); ``blank_pipeline`` builds a fresh
+one for a caller that adds components of its own (the market-event extractor's entity
+ruler). spaCy is imported only when a pipeline is built.
 """
 
 from __future__ import annotations
@@ -23,11 +26,16 @@ def clean_text(text: str) -> str:
     return _TRADEMARKS.sub(" ", text.translate(_TRANSLATE))
 
 
-@lru_cache(maxsize=1)
-def build_nlp() -> Any:
-    """A blank English pipeline with a sentencizer (built once per process)."""
+def blank_pipeline() -> Any:
+    """A new blank English pipeline with a sentencizer."""
     import spacy
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+@lru_cache(maxsize=1)
+def build_nlp() -> Any:
+    """The shared blank pipeline (built once per process; add no components to it)."""
+    return blank_pipeline()

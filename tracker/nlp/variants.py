@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tracker.names import LEGAL_SUFFIXES, fold
+from tracker.names import drop_legal_forms, fold, join_dotted, normalize_company
 from tracker.nlp.lexicon import COMPANY_GENERIC, COMPANY_PLACES, is_generic, odd_case, zipf
 
 # Brand names that cannot be derived from the legal name (well-known renames and trading
@@ -45,8 +45,7 @@ def strip_version(name: str) -> str:
 
 
 def _legal_tokens(name: str) -> list[str]:
-    joined = re.sub(r"\b((?:[A-Za-z]\.){2,})", lambda m: m.group(1).replace(".", ""), name)
-    joined = _PAREN.sub(" ", joined)
+    joined = _PAREN.sub(" ", join_dotted(name))
     return [t for t in re.split(r"[\s,]+", joined) if t.strip(".,")]
 
 
@@ -54,9 +53,7 @@ def company_forms(name: str, aliases: Iterable[str] = ()) -> list[str]:
     """The legal name, its aliases and the brand forms derived from them, longest first."""
     forms: list[str] = []
     for base in [name, *aliases]:
-        tokens = [t.strip(",") for t in _legal_tokens(base)]
-        while len(tokens) > 1 and fold(tokens[-1]).replace(" ", "") in LEGAL_SUFFIXES | {"private", "public"}:
-            tokens.pop()
+        tokens = drop_legal_forms([t.strip(",") for t in _legal_tokens(base)])
         while len(tokens) > 1 and fold(tokens[0]) in COMPANY_PLACES:
             tokens.pop(0)
         forms.append(" ".join(tokens).strip(". "))
@@ -70,14 +67,8 @@ def company_forms(name: str, aliases: Iterable[str] = ()) -> list[str]:
             forms.extend([bare, re.sub(r"[.\-]", " ", last)])
         forms.extend(KNOWN_BRANDS.get(fold(" ".join(tokens)), ()))
     forms.extend(b for key, brands in KNOWN_BRANDS.items()
-                 if key == _company_key(name) for b in brands)
+                 if key == normalize_company(name) for b in brands)
     return _unique(f for f in forms if len(f.replace(" ", "")) >= 2)
-
-
-def _company_key(name: str) -> str:
-    from tracker.names import normalize_company
-
-    return normalize_company(name)
 
 
 def separator_variants(name: str) -> list[str]:

@@ -123,18 +123,12 @@ def parse_510k(body: bytes, *, status: int = 200, source_url: str = "") -> OpenF
         if not re.fullmatch(r"K\d{6}|DEN\d{6}", number) or not item.get("applicant"):
             page.problems.append(f"result {i}: no k_number or applicant")
             continue
-        extra_of = item.get("openfda") or {}
         summary = _opt(item.get("statement_or_summary"))
         page.records.append(RegistrationRecord(
             source=SOURCES["510k"], source_url=source_url, raw=item, regulator="FDA",
             kind=submission_kind(number), number=number,
             device_name=str(item.get("device_name") or "").strip(),
-            applicant=str(item["applicant"]).strip(),
-            decision_date=openfda_date(item.get("decision_date")),
-            panel=_opt(item.get("advisory_committee_description")),
-            product_code=_opt(item.get("product_code")),
-            device_class=_opt(extra_of.get("device_class")),
-            regulation_number=_opt(extra_of.get("regulation_number")),
+            **_decision_fields(item),
             summary_url=summary_pdf_url(number) if summary else None,
             extra={"openfda": {k: item.get(k) for k in (
                 "decision_code", "decision_description", "clearance_type", "statement_or_summary",
@@ -142,6 +136,22 @@ def parse_510k(body: bytes, *, status: int = 200, source_url: str = "") -> OpenF
                 "third_party_flag", "device_name", "applicant") if item.get(k) not in (None, "")}},
         ))
     return page
+
+
+def _decision_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """The fields a 510(k) and a PMA decision share (the ``openfda`` block's class and
+    regulation number included)."""
+    extra_of = item.get("openfda") or {}
+    if not isinstance(extra_of, dict):
+        extra_of = {}
+    return {
+        "applicant": str(item["applicant"]).strip(),
+        "decision_date": openfda_date(item.get("decision_date")),
+        "panel": _opt(item.get("advisory_committee_description")),
+        "product_code": _opt(item.get("product_code")),
+        "device_class": _opt(extra_of.get("device_class")),
+        "regulation_number": _opt(extra_of.get("regulation_number")),
+    }
 
 
 def pma_number(item: dict[str, Any]) -> str:
@@ -157,16 +167,10 @@ def parse_pma(body: bytes, *, status: int = 200, source_url: str = "") -> OpenFd
         if not re.fullmatch(r"P\d{6}(/S\d{3,4})?", number) or not item.get("applicant"):
             page.problems.append(f"result {i}: no pma_number or applicant")
             continue
-        extra_of = item.get("openfda") or {}
         page.records.append(RegistrationRecord(
             source=SOURCES["pma"], source_url=source_url, raw=item, regulator="FDA", kind="PMA",
             number=number, device_name=str(item.get("trade_name") or item.get("generic_name") or "").strip(),
-            applicant=str(item["applicant"]).strip(),
-            decision_date=openfda_date(item.get("decision_date")),
-            panel=_opt(item.get("advisory_committee_description")),
-            product_code=_opt(item.get("product_code")),
-            device_class=_opt(extra_of.get("device_class")),
-            regulation_number=_opt(extra_of.get("regulation_number")),
+            **_decision_fields(item),
             extra={"openfda": {k: item.get(k) for k in (
                 "decision_code", "supplement_type", "supplement_reason", "generic_name",
                 "date_received", "advisory_committee", "ao_statement") if item.get(k) not in (None, "")}},
