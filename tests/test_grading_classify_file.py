@@ -1,4 +1,4 @@
-"""``tracker classify-file`` follows INTERFACES.md: bad lines reported and skipped, exit 3,
+"""``tracker classify-file`` follows docs/interfaces.md: bad lines reported and skipped, exit 3,
 every valid result written atomically; and ``tracker train grading`` writes a usable model."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The library imports without Textual, Scrapy or the heavy ML stack (ARCHITECTURE.md)."""
+"""The library imports without Textual, Scrapy or the heavy ML stack (docs/architecture.md)."""
 
 import subprocess
 import sys

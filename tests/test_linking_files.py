@@ -1,4 +1,4 @@
-"""``tracker link-file`` and ``tracker eval linking`` as INTERFACES.md describes them, the
+"""``tracker link-file`` and ``tracker eval linking`` as docs/interfaces.md describes them, the
 labelled development set, and 1,000 off-topic real abstracts that must stay unlinked."""
 
 from __future__ import annotations

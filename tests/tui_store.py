@@ -1,5 +1,5 @@
 """A small fixed store for the TUI and view tests: real company names and market events of
-DOMAIN.md, composed registrations, papers, links and grades (no clock-dependent values)."""
+docs/domain.md, composed registrations, papers, links and grades (no clock-dependent values)."""
 
 from __future__ import annotations
 

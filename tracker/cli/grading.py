@@ -31,7 +31,7 @@ def _vendor_lookup(products: Path | None) -> tuple[Any, list[str]]:
 @app.command("classify-file")
 def classify_file(
     papers: Annotated[Path, typer.Option("--papers", exists=True, dir_okay=False,
-                                         help="papers.jsonl (INTERFACES.md)")],
+                                         help="papers.jsonl (docs/interfaces.md)")],
     out: Annotated[Path, typer.Option("--out", help="Where to write one grade per paper")],
     products: ProductsFile = None,
 ) -> None:

@@ -21,7 +21,7 @@ def link_file_command(
     out: Annotated[Path, typer.Option("--out", help="links.jsonl to write (atomically).")],
     no_embeddings: NoEmbeddings = False,
 ) -> None:
-    """Link papers to the products they evaluate (INTERFACES.md). Bad lines are reported with
+    """Link papers to the products they evaluate (docs/interfaces.md). Bad lines are reported with
     their line number and skipped; the exit status is then 3, after every valid link is written."""
     from tracker.linking.files import link_file
 

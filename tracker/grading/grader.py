@@ -49,7 +49,7 @@ class Grade:
         return bucket_of(self.level)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``classify-file`` line of INTERFACES.md (plus bucket, sample size, review)."""
+        """The ``classify-file`` line of docs/interfaces.md (plus bucket, sample size, review)."""
         data = asdict(self)
         data["bucket"] = self.bucket
         data["confidence"] = round(self.confidence, 3)

@@ -1,6 +1,6 @@
 """Train the level classifier on labelled papers, with out-of-fold figures and calibration.
 
-A labelled paper is a papers.jsonl line (INTERFACES.md) with ``gold_level`` ("1t".."6" or
+A labelled paper is a papers.jsonl line (docs/interfaces.md) with ``gold_level`` ("1t".."6" or
 null) and optionally ``gold_features``. Confidence is calibrated by isotonic regression of
 "was the call right" on the top class probability, both taken from out-of-fold predictions,
 so the shipped figures never come from papers the model was fitted on.

@@ -4,7 +4,7 @@ Sentences get a section (from inline labels such as "METHODS:" or, without label
 their position) and two cue sets: evaluation ("we evaluated", "sensitivity of", "was
 applied to") and citation ("such as", "previous studies", "has been shown"). Paper-level
 cues mark reviews and papers that develop their own algorithm, which are not evidence for a
-commercial product (DOMAIN.md).
+commercial product (docs/domain.md).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ modality conflict      -0.25    a chest X-ray product in a mammography paper
 similarity             ±0.10    0.4 x (cosine(paper, product) - 0.35), clipped
 only cited             -0.35    every sentence naming it cites ("such as", "previously")
 only in background     -0.15    named only in the background, never where the study is told
-review / editorial     -0.50    reviews are not evidence for a product (DOMAIN.md)
+review / editorial     -0.50    reviews are not evidence for a product (docs/domain.md)
 own algorithm          -0.30    the paper develops its own model and names the product only
                                 as a comparator outside the title (not when the product's
                                 company is among the authors: then the model is the product)

@@ -5,7 +5,7 @@ case-insensitively; a token written ``/regex/`` matches the whole lower-cased to
 optional hyphen or slash is allowed between tokens, so ``cost effectiveness`` also finds
 "cost-effectiveness". Labels:
 
-- ``L1t`` .. ``L6``: cues of the efficacy levels of DOMAIN.md (van Leeuwen et al. 2021);
+- ``L1t`` .. ``L6``: cues of the efficacy levels of docs/domain.md (van Leeuwen et al. 2021);
 - ``REVIEW``, ``DEVELOPMENT``, ``COMMERCIAL``: is the paper a primary evaluation of a product?
 - ``PROSPECTIVE``, ``PROSPECTIVE_DATA``, ``RETROSPECTIVE``, ``MULTICENTRE``,
   ``SINGLECENTRE``, ``MULTINATIONAL``, ``READER``, ``RCT``: study features.
