@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracker.config import get_settings  # noqa: E402
+from tracker.contract import PaperRecord as Paper  # noqa: E402
 from tracker.embeddings import Embedder, FileVectorCache  # noqa: E402
 from tracker.linking.files import read_products  # noqa: E402
 from tracker.linking.linker import Linker  # noqa: E402
-from tracker.contract import PaperRecord as Paper  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "dev"
 PUBMEDQA = ROOT / "tests" / "data" / "corpora" / "pubmedqa" / "ori_pqal.json"
