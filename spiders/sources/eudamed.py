@@ -22,7 +22,7 @@ from scrapy.http import Response
 
 from spiders.base import TrackerSpider
 from tracker.config import get_settings
-from tracker.names import LEGAL_SUFFIXES, fold, normalize_company
+from tracker.names import drop_legal_forms, normalize_company
 from tracker.parsers.eudamed import (
     FilterIgnored,
     certificate_record,
@@ -38,10 +38,7 @@ ENDPOINTS = {"eos": "/eos", "devices": "/devices/udiDiData", "certificates": "/c
 
 def search_name(name: str) -> str:
     """``"ScreenPoint Medical B.V."`` -> ``"screenpoint medical"`` (legal form dropped)."""
-    tokens = name.replace(",", " ").split()
-    while len(tokens) > 1 and fold(tokens[-1]).replace(" ", "") in LEGAL_SUFFIXES:
-        tokens.pop()
-    return " ".join(tokens).lower()
+    return " ".join(drop_legal_forms(name.replace(",", " ").split(), qualifiers=False)).lower()
 
 
 class EudamedSpider(TrackerSpider):
