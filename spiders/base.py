@@ -12,7 +12,25 @@ from tracker.config import Settings, get_settings
 
 class TrackerSpider(scrapy.Spider):
     """A spider with the tracker's settings at hand and a way to report unparsable input
-    (logged as an error with where it was, counted in ``tracker/parse_problems``)."""
+    (logged as an error with where it was, counted in ``tracker/parse_problems``).
+
+    Politeness, one rule for every source: a spider names its rate setting in
+    :meth:`requests_per_second`; the download delay is its inverse, per site (Scrapy's delay
+    applies per domain slot), except against the local replay server."""
+
+    @classmethod
+    def requests_per_second(cls, settings: Settings) -> float | None:
+        """The source's rate limit (requests per second); None leaves Scrapy's default."""
+        return None
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if settings.getbool("TRACKER_REPLAY"):
+            return
+        rate = cls.requests_per_second(get_settings())
+        if rate is not None:
+            settings.set("DOWNLOAD_DELAY", 1.0 / max(rate, 0.01), priority="spider")
 
     @property
     def tracker_settings(self) -> Settings:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
+from scrapy import Spider
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
 
@@ -29,7 +30,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         attempt = request.meta.get("retry_times", 0)
         wait = backoff_seconds(attempt, base=self.backoff_base,
                                retry_after=retry_after_seconds(response.headers.get(b"Retry-After")))
-        retry = get_retry_request(request, spider=spider or self.crawler.spider,
+        retry = get_retry_request(request, spider=cast(Spider, spider or self.crawler.spider),
                                   reason=f"HTTP {response.status}", max_retry_times=self.max_retry_times)
         if retry is None:
             return response

@@ -1,5 +1,6 @@
 """News spiders end to end on the replay server: stored once per URL, faults survived."""
 
+import pytest
 from sqlmodel import select
 
 from tracker.db.engine import open_store, session
@@ -54,12 +55,27 @@ def test_malformed_feed_fails_the_source_but_keeps_the_others(replay, db_url: st
     assert not any("massdevice.com/qure" in u for u in _items(db_url))
 
 
-def test_news_rate_per_site_comes_from_settings(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+
+@pytest.mark.parametrize(("spider", "env", "delay"), [
+    ("spiders.sources.news:NewsFeedsSpider", {"TRACKER_NEWS_RPS": "0.5"}, 2.0),
+    ("spiders.sources.eudamed:EudamedSpider", {"TRACKER_EUDAMED_RPS": "4"}, 0.25),
+    ("spiders.sources.europepmc:EuropePmcSpider", {"TRACKER_EUROPEPMC_RPS": "5"}, 0.2),
+    ("spiders.sources.pubmed:PubmedSpider", {"TRACKER_NCBI_API_KEY": "k"}, 0.1),
+    ("spiders.sources.pubmed:PubmedSpider", {}, 1 / 3),
+])
+def test_each_source_rate_comes_from_its_setting(monkeypatch, spider, env, delay) -> None:  # type: ignore[no-untyped-def]
+    """One politeness rule (spiders.base): delay = 1 / the source's rate, none on replay."""
+    import importlib
+
     from scrapy.settings import Settings as ScrapySettings
 
-    from spiders.sources.news import NewsFeedsSpider
-
-    monkeypatch.setenv("TRACKER_NEWS_RPS", "0.5")
+    module, name = spider.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     settings = ScrapySettings()
-    NewsFeedsSpider.update_settings(settings)
-    assert settings.getfloat("DOWNLOAD_DELAY") == 2.0
+    cls.update_settings(settings)
+    assert settings.getfloat("DOWNLOAD_DELAY") == pytest.approx(delay)
+    replay = ScrapySettings({"TRACKER_REPLAY": True, "DOWNLOAD_DELAY": 0})
+    cls.update_settings(replay)
+    assert replay.getfloat("DOWNLOAD_DELAY") == 0

@@ -21,7 +21,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.config import get_settings
+from tracker.config import Settings
 from tracker.names import drop_legal_forms, normalize_company
 from tracker.parsers.eudamed import (
     FilterIgnored,
@@ -51,10 +51,8 @@ class EudamedSpider(TrackerSpider):
         self.unfiltered: dict[str, int] = {}
 
     @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        super().update_settings(settings)
-        if not settings.getbool("TRACKER_REPLAY"):
-            settings.set("DOWNLOAD_DELAY", 1.0 / max(0.01, get_settings().eudamed_rps), priority="spider")
+    def requests_per_second(cls, settings: Settings) -> float | None:
+        return settings.eudamed_rps
 
     def url(self, endpoint: str, **params: Any) -> str:
         size = params.pop("size", self.tracker_settings.eudamed_page_size)

@@ -17,7 +17,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.config import get_settings
+from tracker.config import Settings
 from tracker.literature.plan import search_plan
 from tracker.parsers.europepmc import parse_search
 from tracker.sources.apis import europepmc_search_url
@@ -33,11 +33,13 @@ class EuropePmcSpider(TrackerSpider):
         self.seen: set[str] = set()
 
     @classmethod
+    def requests_per_second(cls, settings: Settings) -> float | None:
+        return settings.europepmc_rps
+
+    @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         settings.set("URLLENGTH_LIMIT", 8190, priority="spider")  # long OR-ed search terms
-        if not settings.getbool("TRACKER_REPLAY"):
-            settings.set("DOWNLOAD_DELAY", 1.0 / max(get_settings().europepmc_rps, 0.1), priority="spider")
 
     def _request(self, term: str, cursor: str, number: int) -> scrapy.Request:
         settings = self.tracker_settings

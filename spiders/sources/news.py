@@ -17,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
+from tracker.config import Settings
 from tracker.parsers.news import parse_article, parse_feed, parse_listing, parse_sitemap
 from tracker.records import NewsRecord
 from tracker.sources.news import NewsSource, NewsSourcesError, fetch_url, load_news_sources
@@ -33,14 +34,8 @@ class NewsSpiderBase(TrackerSpider):
         self.known: set[str] = set()
 
     @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        """``news_rps`` per site: Scrapy's download delay applies per domain slot."""
-        super().update_settings(settings)
-        if not settings.getbool("TRACKER_REPLAY"):
-            from tracker.config import get_settings
-
-            settings.set("DOWNLOAD_DELAY", 1.0 / max(0.01, get_settings().news_rps),
-                         priority="spider")
+    def requests_per_second(cls, settings: Settings) -> float | None:
+        return settings.news_rps
 
     def sources(self) -> list[NewsSource]:
         settings = self.tracker_settings

@@ -21,7 +21,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.config import get_settings
+from tracker.config import Settings
 from tracker.parsers.openfda import PARSERS, SKIP_CAP, decided_since, next_link_params, or_terms
 from tracker.sources.apis import openfda_url
 
@@ -40,10 +40,13 @@ class OpenFdaSpider(TrackerSpider):
         self.newest: date | None = None
 
     @classmethod
+    def requests_per_second(cls, settings: Settings) -> float | None:
+        return max(1, settings.openfda_rpm) / 60.0
+
+    @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         if not settings.getbool("TRACKER_REPLAY"):
-            settings.set("DOWNLOAD_DELAY", 60.0 / max(1, get_settings().openfda_rpm), priority="spider")
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
 
     # ---- what to ask ----------------------------------------------------------------

@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import TrackerSpider
-from tracker.config import get_settings
+from tracker.config import Settings
 from tracker.literature.plan import SearchPlan, search_plan
 from tracker.parsers.pubmed import parse_efetch, parse_esearch
 from tracker.sources.apis import eutils_url
@@ -38,12 +38,14 @@ class PubmedSpider(TrackerSpider):
         self.seen_pmids: set[str] = set()
 
     @classmethod
+    def requests_per_second(cls, settings: Settings) -> float | None:
+        return settings.effective_pubmed_rps
+
+    @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         settings.set("URLLENGTH_LIMIT", 8190, priority="spider")  # long OR-ed search terms
-        if not settings.getbool("TRACKER_REPLAY"):
-            settings.set("DOWNLOAD_DELAY", 1.0 / get_settings().effective_pubmed_rps, priority="spider")
-            settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="spider")
+        settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="spider")  # NCBI: a steady rate
 
     def _url(self, endpoint: str, params: dict[str, Any]) -> str:
         return eutils_url(self.tracker_settings, endpoint, params)
