@@ -160,6 +160,8 @@ def test_grade_override_reads_the_same_everywhere(db, ids) -> None:  # type: ign
 
 
 def test_figures_are_one_computation(db, ids) -> None:  # type: ignore[no-untyped-def]
+    override_grade(db, publication_id=ids["BoneView fracture detection: multicentre reader study"],
+                   field_name="multinational", value=True, author="reviewer")
     figures = store_figures(db)
     report = evidence_figures(db)
     # peer-reviewed evidence: the 9 graded papers of the fixed store minus the rejected one,
@@ -169,6 +171,8 @@ def test_figures_are_one_computation(db, ids) -> None:  # type: ignore[no-untype
     assert report["product: with peer-reviewed evidence"].startswith("78% (7/9)")
     assert "[2021: 36%, 2025: 66%]" in report["product: with peer-reviewed evidence"]
     assert figures.basis.startswith("peer-reviewed evidence papers")
+    assert report["paper: overridden by a person"] == "11% (1/9)"
+    assert report["paper: multinational"].startswith("11% (1/9)")
 
 
 def test_review_commands_write_through_the_core(db, ids, db_url) -> None:  # type: ignore[no-untyped-def]

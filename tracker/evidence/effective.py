@@ -93,6 +93,7 @@ class EvidencePaper:
     retracted: bool
     features: dict[str, bool | None] = field(default_factory=dict)
     sample_size: int | None = None
+    overridden: bool = False  # a person set its level, a feature or its sample size
 
     @property
     def is_evidence(self) -> bool:
@@ -188,6 +189,7 @@ def _paper(row: Any, decisions: Decisions) -> EvidencePaper:
     features = dict(zip(FEATURES, rest[:len(FEATURES)], strict=True))
     paper = EvidencePaper(pub_id, level, bool(preprint), bool(retracted), features, rest[-1])
     for name, decision in decisions.grade_fields(pub_id).items():
+        paper.overridden = True
         if name == "level":
             paper.level = decision.value
         elif name == "sample_size":

@@ -123,9 +123,9 @@ def _add(figs: Figures, key: str, label: str, part: int, whole: int | None) -> N
 
 
 def compute_figures(evidence: EvidenceSet, *, products: int, vendors: int,
-                    papers: Sequence[tuple[str | None, dict[str, bool | None]]] | None = None,
+                    papers: Sequence[tuple[str | None, dict[str, bool | None], bool]] | None = None,
                     basis: str = "") -> Figures:
-    """Every figure from an evidence set; ``papers`` (level, features) replaces the linked
+    """Every figure from an evidence set; ``papers`` (level, features, overridden) replaces the linked
     peer-reviewed papers as the paper-level basis when given."""
     figs = Figures(basis or "peer-reviewed evidence papers linked to a product "
                    "(overrides applied; not retracted, not preprints, with a level)")
@@ -141,17 +141,19 @@ def compute_figures(evidence: EvidenceSet, *, products: int, vendors: int,
              sum(1 for ev in summaries if ev.has_feature(name)), len(summaries))
     if papers is None:
         chosen = {p.publication_id: p for ev in summaries for p in ev.peer_reviewed_papers}
-        papers = [(p.level, p.features) for p in chosen.values()]
+        papers = [(p.level, p.features, p.overridden) for p in chosen.values()]
     n = len(papers)
     _add(figs, "papers", "evidence papers", n, None)
     for level in LEVELS:
         key = "papers_level2" if level == "2" else f"papers_level{level}"
-        _add(figs, key, f"paper: at level {level}", sum(1 for lv, _ in papers if lv == level), n)
+        _add(figs, key, f"paper: at level {level}", sum(1 for lv, _, _ in papers if lv == level), n)
     _add(figs, "papers_level3_6", "paper: at levels 3-6",
-         sum(1 for lv, _ in papers if rank(lv) >= rank("3")), n)
+         sum(1 for lv, _, _ in papers if rank(lv) >= rank("3")), n)
     for name in _FEATURE_KEYS:
         _add(figs, name, f"paper: {FEATURE_LABELS[name]}",
-             sum(1 for _, f in papers if f.get(name) is True), n)
+             sum(1 for _, f, _ in papers if f.get(name) is True), n)
+    _add(figs, "papers_overridden", "paper: overridden by a person",
+         sum(1 for _, _, by_person in papers if by_person), n)
     return figs
 
 
@@ -164,7 +166,8 @@ def store_figures(session: Session, evidence: EvidenceSet | None = None) -> Figu
         return compute_figures(evidence, products=n_products, vendors=n_vendors)
     flags = {pid: (retracted, preprint) for pid, retracted, preprint in session.execute(
         select(Publication.id, Publication.is_retracted, Publication.is_preprint))}
-    papers = [(g.level, g.features()) for pid, g in effective_grades(session).items()
+    papers = [(g.level, g.features(), bool(g.overridden))
+              for pid, g in effective_grades(session).items()
               if g.level is not None and flags.get(pid, (True, True)) == (False, False)]
     return compute_figures(evidence, products=n_products, vendors=n_vendors, papers=papers,
                            basis="no links in the store: every graded peer-reviewed paper "
