@@ -193,3 +193,15 @@ def test_exports_use_the_same_atomic_writer(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         writers.write_rows(rows(), columns=["a"], fmt="csv", out=out)
     assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["rows.csv"]
+
+
+def test_atomic_writer_gives_files_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    from tracker.contract import write_jsonl
+
+    out = tmp_path / "shared" / "links.jsonl"
+    write_jsonl(out, [{"a": 1}])
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by the team, not 0600

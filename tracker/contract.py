@@ -289,6 +289,12 @@ def read_products(paths: Sequence[Path]) -> tuple[list[ProductRecord], list[str]
     return list(products.values()), problems
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[str]]:
     """A UTF-8 text handle on a temp file beside ``path``, renamed over ``path`` only when
@@ -301,6 +307,7 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plainly created file (mkstemp makes 0600)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
