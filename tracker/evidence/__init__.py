@@ -6,7 +6,6 @@ Views, exports, statistics, the TUI and the reports are thin readers of this pac
 """
 
 from tracker.evidence.effective import (
-    EVIDENCE_RULE,
     EffectiveGrade,
     EffectiveLink,
     EvidencePaper,
@@ -26,7 +25,7 @@ from tracker.evidence.overrides import (
 )
 
 __all__ = [
-    "EVIDENCE_RULE", "Decisions", "EffectiveGrade", "EffectiveLink", "EvidencePaper",
+    "Decisions", "EffectiveGrade", "EffectiveLink", "EvidencePaper",
     "EvidenceSet", "ProductEvidence", "confirm_grade", "effective_grade", "effective_grades",
     "effective_links", "evidence_set", "load_decisions", "override_grade", "override_link",
 ]

@@ -28,10 +28,6 @@ from tracker.db.models import EvidenceGrade, PaperProductLink, Publication
 from tracker.evidence.overrides import Decisions, load_decisions
 from tracker.evidence.vocabulary import FEATURES, GRADE_FIELDS, TECHNICAL, highest_level
 
-EVIDENCE_RULE = ("links (automatic minus rejected, plus hand-made) x effective grade; "
-                 "evidence = not retracted and a level; peer-reviewed = evidence and not a preprint")
-"""The rule every evidence count carries as its provenance."""
-
 
 @dataclass
 class EffectiveGrade:
@@ -148,11 +144,6 @@ class ProductEvidence:
         """A peer-reviewed evidence paper is coded ``name`` = true."""
         return any(p.features.get(name) is True for p in self.peer_reviewed_papers)
 
-    @property
-    def feature_counts(self) -> Counter[str]:
-        """Peer-reviewed evidence papers per true feature."""
-        return Counter(n for p in self.peer_reviewed_papers for n, v in p.features.items() if v)
-
 
 @dataclass
 class EvidenceSet:
@@ -162,10 +153,6 @@ class EvidenceSet:
     papers: dict[int, EvidencePaper] = field(default_factory=dict)
     links: list[EffectiveLink] = field(default_factory=list)
     rejected: list[EffectiveLink] = field(default_factory=list)
-    rule: str = EVIDENCE_RULE
-
-    def products_of_paper(self, publication_id: int) -> list[int]:
-        return sorted(lk.product_id for lk in self.links if lk.publication_id == publication_id)
 
     def index_by_paper(self) -> dict[int, set[int]]:
         out: dict[int, set[int]] = {}

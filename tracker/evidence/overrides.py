@@ -54,9 +54,6 @@ class Decisions:
         found = self.latest.get(("grade", publication_id, None, field_name))
         return (found is not None, None if found is None else found.value)
 
-    def grade_decision(self, publication_id: int, field_name: str) -> Decision | None:
-        return self.latest.get(("grade", publication_id, None, field_name))
-
     def accepted_links(self) -> list[tuple[int, int]]:
         """(publication_id, product_id) pairs a person accepted (hand-made or confirmed)."""
         return [(k[1], k[2]) for k, d in self.latest.items()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker.config import Settings
 from tracker.db.models import EvidenceGrade, PaperProductLink, Product, Publication
-from tracker.evidence.effective import evidence_set
+from tracker.evidence.effective import effective_grades, evidence_set
 from tracker.evidence.overrides import Decisions, load_decisions
 from tracker.store.refs import paper_url
 
@@ -115,16 +115,16 @@ def _conditions(session: Session, q: PaperQuery, decisions: Decisions) -> list[A
 
 
 def _hits(session: Session, rows: Any, decisions: Decisions) -> list[PaperHit]:
-    hits = [PaperHit(pid, title, year, journal or "", level, vi, url=paper_url(pmid, doi, url))
-            for pid, title, year, journal, pmid, doi, url, level, vi in rows]
+    hits = [PaperHit(pid, title, year, journal or "", None, None, url=paper_url(pmid, doi, url))
+            for pid, title, year, journal, pmid, doi, url in rows]
     if not hits:
         return hits
     by_id = {h.id: h for h in hits}
+    grades = effective_grades(session, list(by_id), decisions=decisions)
     for hit in hits:
-        for name in ("level", "vendor_independent"):
-            decided, value = decisions.grade(hit.id, name)
-            if decided:
-                setattr(hit, name, value)
+        grade = grades.get(hit.id)
+        hit.level = grade.level if grade else None
+        hit.vendor_independent = grade.vendor_independent if grade else None
     found = evidence_set(session, publication_ids=list(by_id), decisions=decisions)
     names = dict(session.execute(select(Product.id, Product.name).where(
         Product.id.in_({lk.product_id for lk in found.links}))).all())  # type: ignore[union-attr]
@@ -135,8 +135,7 @@ def _hits(session: Session, rows: Any, decisions: Decisions) -> list[PaperHit]:
 
 def _select() -> Any:
     return (select(Publication.id, Publication.title, Publication.year, Publication.journal,
-                   Publication.pmid, Publication.doi, Publication.source_url, EvidenceGrade.level,
-                   EvidenceGrade.vendor_independent)
+                   Publication.pmid, Publication.doi, Publication.source_url)
             .outerjoin(EvidenceGrade, EvidenceGrade.publication_id == Publication.id))
 
 
