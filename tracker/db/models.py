@@ -215,7 +215,22 @@ class LinkState(SQLModel, table=True):
     content_hash: str = ""
     links: int = 0
     relevant: bool = False  # passed the radiology-AI filter (embedded and indexed)
+    relevance: str | None = None  # product-evaluation | ai-imaging | off-topic
+    relevance_reason: str = ""
     linked_at: datetime = _ts()
+
+
+class PaperMention(SQLModel, table=True):
+    """A product a paper names without evaluating it (docs/domain.md, mention roles):
+    shown as "mentioned in", never counted as evidence."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    publication_id: int = Field(foreign_key="publication.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    role: str  # used-as-tool | listed | cited | reference-standard | unresolved
+    evidence: str = ""
+    model_version: str = ""
+    created_at: datetime = _ts()
 
 
 class EvidenceGrade(SQLModel, table=True):
@@ -232,6 +247,8 @@ class EvidenceGrade(SQLModel, table=True):
     rct: bool | None = None
     sample_size: int | None = None
     vendor_independent: bool | None = None
+    relevance: str | None = Field(default=None, index=True)  # see tracker.nlp.relevance
+    relevance_reason: str = ""
     cues: Any = _json(list)
     needs_review: bool = False
     model_version: str = ""
