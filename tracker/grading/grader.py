@@ -13,13 +13,21 @@ from tracker.grading.analysis import analyse
 from tracker.grading.classifier import GradingModel
 from tracker.grading.features import study_features
 from tracker.grading.rules import RuleCall, level_cues, rule_features, rule_level
-from tracker.grading.vendor import vendor_independence
+from tracker.grading.vendor import KNOWN_VENDORS, vendor_independence
+from tracker.nlp.relevance import (
+    AI_IMAGING,
+    OFF_TOPIC,
+    PRODUCT_EVALUATION,
+    Relevance,
+    classify_relevance,
+    economic_evaluation,
+)
 
 if TYPE_CHECKING:
     from tracker.config import Settings
     from tracker.embeddings import Embedder
 
-RULES_VERSION = "rules-2"  # bump when a rule changes: stores re-grade
+RULES_VERSION = "rules-3"  # bump when a rule changes: stores re-grade
 
 RULE_CONFIDENCE = {"publication type": 0.95, "title says": 0.85, "review cues": 0.7,
                    "cues of level": 0.65, "no level cue": 0.4}
@@ -43,6 +51,8 @@ class Grade:
     method: str = "rules"
     model_version: str = RULES_VERSION
     why: dict[str, str] = field(default_factory=dict)
+    relevance: str | None = None  # product-evaluation | ai-imaging | off-topic
+    relevance_reason: str = ""
 
     @property
     def bucket(self) -> str | None:
@@ -74,15 +84,83 @@ def grading_embedder(settings: Settings, model: GradingModel | None, *,
     return Embedder.from_settings(settings, engine=engine, model=model.embedding_model)
 
 
+GATE_CONFIDENCE = {"publication type": 0.95, "title says": 0.9, "develops its own": 0.85,
+                   "no AI cue": 0.95, "but no imaging cue": 0.85}
+"""Confidence that a paper gated out of grading (off-topic or not evaluating a product) has
+no level, by the gate's reason; other reasons get ``UNSURE_GATE`` and go to review."""
+UNSURE_GATE = 0.55
+
+
 def grade_papers(papers: Sequence[PaperRecord], *, review_threshold: float,
                  model: GradingModel | None = None,
                  vendors_for: Callable[[PaperRecord], list[str]] | None = None,
                  embedder: Embedder | None = None,
-                 embeddings: Any = None) -> list[Grade]:
+                 embeddings: Any = None,
+                 relevance_for: Callable[[PaperRecord], Relevance] | None = None) -> list[Grade]:
     """One grade per paper, in order; a grade whose confidence is under ``review_threshold``
     needs review. ``vendors_for`` gives the companies of the products a
     paper evaluates (for vendor independence); ``embeddings`` may be passed precomputed,
-    else ``embedder`` (``grading_embedder``; default: the model's, uncached) makes them."""
+    else ``embedder`` (``grading_embedder``; default: the model's, uncached) makes them.
+
+    ``relevance_for`` gives each paper's relevance (the linker's, with a catalogue); without
+    it the gate reads the text and the vendors. Only product evaluations (and health-economic
+    evaluations of AI) are graded; the others get no level and no study features, and are
+    never embedded."""
+    relevances = [relevance_for(p) if relevance_for else classify_relevance(
+        p, named=bool(vendors_for and vendors_for(p)), vendors=KNOWN_VENDORS) for p in papers]
+    graded = [i for i, r in enumerate(relevances) if _graded(papers[i], r)]
+    if embeddings is not None and len(graded) != len(papers):
+        embeddings = embeddings[graded]
+    out: list[Grade | None] = [None] * len(papers)
+    graded_set = set(graded)
+    for i, (paper, rel) in enumerate(zip(papers, relevances, strict=True)):
+        if i not in graded_set:
+            out[i] = _gated(paper, rel, review_threshold)
+    inner = _grade([papers[i] for i in graded], review_threshold=review_threshold, model=model,
+                   vendors_for=vendors_for, embedder=embedder, embeddings=embeddings)
+    for i, grade in zip(graded, inner, strict=True):
+        rel = relevances[i]
+        grade.relevance, grade.relevance_reason = rel.label, rel.reason
+        grade.why["relevance"] = rel.reason
+        if rel.label == AI_IMAGING and grade.level != "6":
+            grade.why["level"] = ("AI in imaging without a product evaluated: only a "
+                                  f"health-economic evaluation is graded (said {grade.level})")
+            grade.level, grade.cues = None, []
+            _clear_features(grade)
+            grade.needs_review = True
+        out[i] = grade
+    return [g for g in out if g is not None]
+
+
+def _graded(paper: PaperRecord, relevance: Relevance) -> bool:
+    if relevance.label == PRODUCT_EVALUATION:
+        return True
+    return (relevance.label == AI_IMAGING and "not a primary study" not in relevance.reason
+            and economic_evaluation(paper) is not None)
+
+
+def _clear_features(grade: Grade) -> None:
+    for name in (*DESIGN_FEATURES, "sample_size", "vendor_independent"):
+        setattr(grade, name, None)
+        grade.why.pop(name, None)
+
+
+def _gated(paper: PaperRecord, relevance: Relevance, review_threshold: float) -> Grade:
+    """The grade of a paper the relevance gate keeps out: no level, no features."""
+    confidence = next((value for key, value in GATE_CONFIDENCE.items()
+                       if key in relevance.reason), UNSURE_GATE)
+    return Grade(paper_id=paper.id, level=None, confidence=confidence, method="relevance gate",
+                 model_version=RULES_VERSION, relevance=relevance.label,
+                 relevance_reason=relevance.reason,
+                 cues=[f"relevance: {relevance.label}"],
+                 why={"level": f"{relevance.label}: {relevance.reason}",
+                      "relevance": relevance.reason},
+                 needs_review=relevance.label != OFF_TOPIC and confidence < review_threshold)
+
+
+def _grade(papers: Sequence[PaperRecord], *, review_threshold: float,
+           model: GradingModel | None, vendors_for: Callable[[PaperRecord], list[str]] | None,
+           embedder: Embedder | None, embeddings: Any) -> list[Grade]:
     analysed = [analyse(p) for p in papers]
     calls = [rule_level(p, pc) for p, pc in zip(papers, analysed, strict=True)]
     grades: list[Grade] = []
@@ -114,14 +192,13 @@ DESIGN_FEATURES = ("prospective", "multicentre", "multinational", "reader_study"
 
 def fill_defaults(grade: Grade, call: RuleCall) -> None:
     """Design features a study's abstract would state are ``False`` when a study's abstract
-    does not state them; reviews, editorials and the like keep ``None``. A level-3 call
+    does not state them; papers without a level (reviews, new algorithms) keep ``None``. A level-3 call
     implies a reader study."""
     if grade.level == "3" and not grade.reader_study:
         grade.reader_study = True
         grade.why["reader_study"] = "level 3 (readers with and without the AI)"
-    non_primary = call.non_primary_type or call.non_primary_title or call.reason == "review cues"
-    if grade.level is None and non_primary:
-        return
+    if grade.level is None:
+        return  # not an evaluation: nothing is "not stated", the features do not apply
     for name in DESIGN_FEATURES:
         if getattr(grade, name) is None:
             setattr(grade, name, False)

@@ -83,6 +83,17 @@ def format_figures(figures: dict[str, Any]) -> str:
              "(technical 1t-2, clinical 3-5, societal 6, none)"]
     if "vendor_independence_accuracy" in figures:
         lines.append(f"vendor-indep. acc {figures['vendor_independence_accuracy']:.3f}")
+    if figures.get("non_evaluations_ungraded") is not None:
+        lines.append(f"non-evaluations ungraded {figures['non_evaluations_ungraded']:.3f}  "
+                     f"(of {figures['non_evaluations']} with gold level null)")
+    if figures.get("evaluations_graded") is not None:
+        lines.append(f"evaluations graded       {figures['evaluations_graded']:.3f}")
+    if "relevance_accuracy" in figures:
+        lines.append(f"relevance accuracy       {figures['relevance_accuracy']:.3f}  "
+                     f"(of {figures['relevance_labelled']} labelled)")
+    for name, neg in figures.get("negatives", {}).items():
+        lines.append(f"negatives {name}: {neg['ungraded_share']:.3f} ungraded of "
+                     f"{neg['papers']} ({neg['relevance']})")
     if figures.get("note"):
         lines.append(f"note: {figures['note']}")
     matrix = figures["confusion"]

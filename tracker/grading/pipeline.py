@@ -18,12 +18,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tracker.contract import PaperRecord, paper_from_row
-from tracker.db.models import Company, CompanyAlias, EvidenceGrade, Product, Publication
+from tracker.db.models import (
+    Company,
+    CompanyAlias,
+    EvidenceGrade,
+    LinkState,
+    PaperMention,
+    Product,
+    Publication,
+)
 from tracker.grading.classifier import active_model
 from tracker.grading.grader import RULES_VERSION, Grade, grade_papers, grading_embedder
 
 if TYPE_CHECKING:
     from tracker.config import Settings
+    from tracker.nlp.relevance import Relevance
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -36,19 +45,23 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _stale(session: Session, version: str) -> list[int]:
-    query = select(Publication.id, Publication.updated_at, EvidenceGrade.model_version,
-                   EvidenceGrade.created_at).outerjoin(
-        EvidenceGrade, EvidenceGrade.publication_id == Publication.id)  # type: ignore[arg-type]
+    """Papers without a grade of ``version``, changed since graded, or linked since graded
+    (their relevance and vendors may have changed)."""
+    query = (select(Publication.id, Publication.updated_at, EvidenceGrade.model_version,  # type: ignore[call-overload]
+                    EvidenceGrade.created_at, LinkState.linked_at)
+             .outerjoin(EvidenceGrade, EvidenceGrade.publication_id == Publication.id)  # type: ignore[arg-type]
+             .outerjoin(LinkState, LinkState.publication_id == Publication.id))  # type: ignore[arg-type]
     rows = session.exec(query).all()
     todo: list[int] = []
-    for pub_id, updated, grade_version, graded_at in rows:
+    for pub_id, updated, grade_version, graded_at, linked_at in rows:
         if pub_id is None:
             continue
         if grade_version is None or grade_version != version:
             todo.append(pub_id)
             continue
-        up, at = _aware(updated), _aware(graded_at)
-        if up is not None and at is not None and up > at:
+        at = _aware(graded_at)
+        if at is not None and any(t is not None and t > at
+                                  for t in (_aware(updated), _aware(linked_at))):
             todo.append(pub_id)
     return todo
 
@@ -87,11 +100,41 @@ def _save(session: Session, row: EvidenceGrade | None, pub_id: int, grade: Grade
     row = row or EvidenceGrade(publication_id=pub_id)
     for name in ("level", "confidence", "prospective", "multicentre", "multinational",
                  "reader_study", "rct", "sample_size", "vendor_independent", "cues",
-                 "needs_review", "model_version"):
+                 "needs_review", "model_version", "relevance", "relevance_reason"):
         setattr(row, name, getattr(grade, name))
     row.created_at = datetime.now(UTC)
     session.add(row)
     return new
+
+
+def _relevance_lookup(session: Session, papers: list[PaperRecord],
+                      vendors: dict[int, list[str]]) -> Callable[[PaperRecord], Relevance]:
+    """Each paper's relevance: evaluated when it has an effective link (a person's links
+    count); without a link, its text decides, knowing whether the linker ran on it and
+    whether it names a catalogue product (a mention)."""
+    from tracker.nlp.relevance import classify_relevance
+
+    ids = [p.db_id for p in papers if p.db_id is not None]
+    linked = set(session.exec(select(LinkState.publication_id)
+                              .where(col(LinkState.publication_id).in_(ids))).all())
+    roles: dict[int, str] = {}
+    for pid, role in session.exec(select(PaperMention.publication_id, PaperMention.role)
+                                  .where(col(PaperMention.publication_id).in_(ids))).all():
+        if role != "unresolved" or pid not in roles:
+            roles[pid] = role
+    out: dict[str, Relevance] = {}
+    for paper in papers:
+        pid = paper.db_id or 0
+        evaluated = True if vendors.get(pid) else (False if pid in linked else None)
+        role = roles.get(pid)
+        out[paper.id] = classify_relevance(
+            paper, evaluated=evaluated, named=bool(evaluated) or pid in roles,
+            mentioned_as=role if role not in (None, "unresolved") else None)
+
+    def relevance_for(paper: PaperRecord) -> Relevance:
+        return out[paper.id]
+
+    return relevance_for
 
 
 def _lookup(by_paper: dict[str, list[str]]) -> Callable[[PaperRecord], list[str]]:
@@ -120,7 +163,8 @@ def grade_new(engine: Engine, settings: Settings) -> dict[str, Any]:
             existing = {g.publication_id: g for g in session.exec(
                 select(EvidenceGrade).where(col(EvidenceGrade.publication_id).in_(ids)))}
             grades = grade_papers(papers, model=model, review_threshold=settings.review_threshold,
-                                  vendors_for=_lookup(by_paper), embedder=embedder)
+                                  vendors_for=_lookup(by_paper), embedder=embedder,
+                                  relevance_for=_relevance_lookup(session, papers, vendors))
             for row, grade in zip(pubs, grades, strict=True):
                 pub_id = int(row.id or 0)
                 new = _save(session, existing.get(pub_id), pub_id, grade)

@@ -25,7 +25,6 @@ from tracker.linking.context import (
     about_ai,
     clause_around,
     is_development,
-    is_radiology_ai,
     is_review,
     refine_section,
     section_at,
@@ -35,8 +34,12 @@ from tracker.linking.topics import Topics, agreement
 from tracker.names import fold
 from tracker.nlp.gazetteer import Gazetteer, Mention, matcher_text
 from tracker.nlp.lexicon import is_common
+from tracker.nlp.relevance import is_radiology_ai
 from tracker.nlp.variants import company_forms
 
+MAX_UNRESOLVED = 5  # family or vendor members sent to review when the paper does not decide
+COMPARED_WITH = re.compile(r"\b(versus|vs\.?|compared (with|to)|comparison|against|and)\b",
+                           re.IGNORECASE)
 _NEAR = 40  # characters around a weak mention searched for "software", "algorithm", ...
 
 
@@ -63,6 +66,7 @@ class Candidate:
     topic_fit: int = 0  # findings shared with the paper
     modality: int = 0  # 1 agree, 0 unknown, -1 conflict
     similarity: float | None = None
+    unresolved: bool = False  # a family or vendor name the paper's topic does not decide
 
 
 @dataclass
@@ -105,8 +109,15 @@ class CandidateFinder:
         ai_topic = about_ai(paper.title, [s.sentence for s in sightings if s.section == "purpose"]
                             + _purpose_sentences(paper.abstract))
         candidates: dict[str, Candidate] = {}
+        counted = [s for s in sightings if s.mention.kind == "product"
+                   and self._counts(s, companies)]
+        # "Viz LVO versus Rapid LVO": a weak name compared with a counted one counts too
+        counted += [s for s in sightings if s.mention.kind == "product" and s not in counted
+                    and COMPARED_WITH.search(s.sentence) and any(
+                        o.sentence == s.sentence and o.mention.company != s.mention.company
+                        for o in counted)]
         for s in sightings:  # own names first, then family and company mentions by topic
-            if s.mention.kind == "product" and self._counts(s, companies):
+            if s in counted:
                 for key in s.mention.targets:
                     self._add(candidates, key, "product", s, companies)
         # one span may name several companies' products ("Volpara" under two legal names):
@@ -129,9 +140,12 @@ class CandidateFinder:
                    and (o.field, o.sentence) == (s.field, s.sentence) for o in sightings):
                 continue  # "ChestLink (Oxipit, Vilnius)": the company attributes a named product
             pool = tuple(sorted(pooled[(s.field, m.start, m.end)]))
-            for key in self._resolve(pool, topics, paper.text):
+            keys, resolved = self._resolve(pool, topics, paper.text)
+            for key in keys:
                 if key in m.targets:
                     self._add(candidates, key, m.kind, s, companies)
+                    if not resolved:
+                        candidates[key].unresolved = True
         for key, cand in candidates.items():
             fit = agreement(self.topics[key], topics)
             cand.topic_fit, cand.modality = fit.findings, fit.modality
@@ -160,25 +174,45 @@ class CandidateFinder:
         low = text.lower()
         return sum(1 for w in words if re.search(rf"\b{re.escape(w)}\b", low)) / len(words)
 
-    def _resolve(self, targets: tuple[str, ...], topics: Topics, text: str) -> list[str]:
-        """The family members or company products the paper's topic points at."""
+    def _resolve(self, targets: tuple[str, ...], topics: Topics, text: str
+                 ) -> tuple[list[str], bool]:
+        """The family members or company products the paper's topic points at, and whether
+        the paper decides between them. Ties are kept only for members with a finding of
+        their own that the paper names ("Aidoc ICH and PE": a head-to-head within one
+        vendor); otherwise the tied members come back unresolved (for review), never all
+        linked by default."""
         scored = []
         for key in targets:
             fit = agreement(self.topics[key], topics)
             if fit.conflict:
                 continue
-            if fit.findings > 0 or (len(targets) == 1 and fit.modality > 0):
+            if fit.findings > 0 or (len(targets) == 1 and (
+                    fit.modality > 0 or not self.topics[key].findings)):
                 # most shared findings, then fewest of its own findings the paper lacks
                 rank = (fit.findings, self._named(key, text),
                         -(fit.product_findings - fit.findings), fit.modality)
                 scored.append((rank, fit.weight, key))
         if not scored:
-            return []
+            # the paper names the family or vendor but not what it studies: every member
+            # that does not conflict goes to review (a short list only)
+            open_ = [key for key in targets if not agreement(self.topics[key], topics).conflict]
+            return (open_, False) if 1 < len(open_) <= MAX_UNRESOLVED else ([], True)
         best = max(rank for rank, _, _ in scored)
-        top = [(weight, key) for rank, weight, key in scored if rank == best]
-        heaviest = max(weight for weight, _ in top)
-        # head-to-head within one vendor ("Aidoc ICH and PE") keeps every well-named member
-        return [key for weight, key in top if weight >= heaviest / 2]
+        top = [key for rank, _, key in scored if rank == best]
+        if len(top) == 1:
+            return top, True
+        own = [key for key in top if self._own_finding(key, top, topics)]
+        if own:
+            return own, True
+        return top, False
+
+    def _own_finding(self, key: str, tied: list[str], topics: Topics) -> bool:
+        """The paper names a finding of ``key`` that no other tied member has."""
+        others: set[str] = set()
+        for other in tied:
+            if other != key:
+                others.update(self.topics[other].findings)
+        return any(f in topics.findings and f not in others for f in self.topics[key].findings)
 
     def _add(self, candidates: dict[str, Candidate], key: str, via: str, s: Sighting,
              companies: set[str]) -> None:

@@ -43,3 +43,19 @@ def catalog_fingerprint(products: list[ProductRecord]) -> str:
                                    "|".join(sorted(p.company_aliases)), "|".join(p.modality),
                                    p.description]).encode())
     return digest.hexdigest()[:16]
+
+
+BUILTIN_CATALOG = "fda_ai_products.jsonl"
+"""The packaged catalogue (tracker/resources/): AI products of the FDA's AI-enabled device
+list, built by ``tracker.devtools.builtin_catalog``; used when no catalogue is given."""
+
+
+def builtin_catalog() -> list[ProductRecord]:
+    """The packaged FDA AI product catalogue (imaging systems left out)."""
+    from importlib.resources import as_file, files
+
+    from tracker.contract import read_products
+
+    with as_file(files("tracker.resources").joinpath(BUILTIN_CATALOG)) as path:
+        products, _ = read_products([path])
+    return products

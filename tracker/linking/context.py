@@ -74,15 +74,6 @@ DEVELOPMENT = re.compile(
     + _AI_THING + r"|(novel|new|proposed) " + _AI_THING + r"|our (model|algorithm|method|network|"
     r"framework|system|approach)|in-house " + _AI_THING + r"|" + _AI_THING
     + r" (was|were) (developed|trained))", _I)
-RADIOLOGY_AI = re.compile(
-    r"\b(artificial intelligence|deep[- ]learning|machine[- ]learning|neural network\w*|"
-    r"computer[- ]aided|CAD[ex]?|AI|algorithm\w*|automat\w* (detection|triage|analysis|"
-    r"segmentation|quantification|software)|software)\b", _I)
-IMAGING = re.compile(
-    r"\b(radiolog\w*|radiograph\w*|x-?ray\w*|CT|computed tomograph\w*|MRI?|magnetic "
-    r"resonance|mammogra\w*|tomosynthesis|ultraso\w+|imaging|scans?|PET|angiograph\w*)\b", _I)
-
-
 def sections(text: str) -> list[tuple[int, str]]:
     """``(offset, kind)`` where each labelled section of an abstract starts."""
     out = []
@@ -145,8 +136,3 @@ AI_TOPIC = re.compile(
 def about_ai(title: str, purpose: list[str]) -> bool:
     """Is the paper about software at all (its title or its stated aim says so)?"""
     return bool(AI_TOPIC.search(title)) or any(AI_TOPIC.search(s) for s in purpose)
-
-
-def is_radiology_ai(text: str) -> bool:
-    """The cheap first pass: does the text talk about software on medical images at all?"""
-    return bool(RADIOLOGY_AI.search(text)) and bool(IMAGING.search(text))

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.contract import PaperRecord, ProductRecord, read_papers, read_products, write_jsonl
 from tracker.linking.linker import Link, Linker
+from tracker.linking.roles import UNRESOLVED
+from tracker.nlp.relevance import Relevance, classify_relevance
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -57,3 +59,30 @@ def link_row(link: Link) -> dict[str, Any]:
     """The ``link-file`` line of docs/interfaces.md."""
     return {"paper_id": link.paper, "product_id": link.product, "score": link.score,
             "method": link.method, "evidence": link.evidence}
+
+
+@dataclass
+class PaperContext:
+    """What the linker tells the grader about one paper: its relevance and the companies
+    (names and aliases) of the products it evaluates, or names without resolving them."""
+
+    relevance: Relevance
+    vendors: list[str]
+
+
+def paper_contexts(papers: list[PaperRecord], catalog: list[ProductRecord]
+                   ) -> dict[str, PaperContext]:
+    """Link ``papers`` against ``catalog`` (mentions only, nothing embedded) and keep what
+    grading needs: ``classify-file`` and ``eval grading`` use it."""
+    linker = Linker(catalog, embedder=None)
+    by_id = {p.id: p for p in catalog}
+    out: dict[str, PaperContext] = {}
+    for i in range(0, len(papers), BATCH):
+        for result in linker.link(papers[i:i + BATCH]):
+            vendors: list[str] = []
+            for link in [*result.links, *(m for m in result.mentions if m.role == UNRESOLVED)]:
+                product = by_id[link.product]
+                vendors += [product.company, *product.company_aliases]
+            relevance = result.relevance or classify_relevance(result.paper)
+            out[result.paper.id] = PaperContext(relevance, list(dict.fromkeys(vendors)))
+    return out

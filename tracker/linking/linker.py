@@ -26,6 +26,15 @@ own algorithm          -0.30    the paper develops its own model and names the p
                                 company is among the authors: then the model is the product)
 =====================  =======  ===========================================================
 
+A candidate whose every sentence gives it another role (used to select patients, the
+reference standard, listed on a platform or by survey respondents, only cited: see
+``roles.py``) is not linked whatever its score: it is kept as a mention. So is a family or
+vendor name the paper does not resolve to one member, and any candidate scoring at least
+``NEAR_MISS`` but under the threshold (``unresolved``: these go to review).
+
+Before anything is embedded, each paper passes the relevance gate
+(``tracker.nlp.relevance``): off-topic papers are neither embedded nor linked.
+
 Embedding-only candidates (no mention at all) are considered only when ``embedding_only_min``
 is set, and link only above that cosine with a fitting topic: precision comes first.
 """
@@ -40,11 +49,13 @@ import numpy as np
 
 from tracker.contract import PaperRecord, ProductRecord
 from tracker.linking.candidates import Analysis, Candidate, CandidateFinder, Sighting
-from tracker.linking.context import is_radiology_ai
+from tracker.linking.roles import EVIDENCE_ROLES, UNRESOLVED, candidate_role
 from tracker.linking.topics import agreement
+from tracker.nlp.relevance import OFF_TOPIC, Relevance, classify_relevance
 
-LINKER_VERSION = "1"
+LINKER_VERSION = "2"
 LINK_THRESHOLD = 0.6
+NEAR_MISS = 0.4
 BASE = {"product": 0.55, "weak": 0.45, "family": 0.40, "company": 0.35}
 TITLE_BONUS = 0.25
 EVALUATED_BONUS = 0.15
@@ -68,6 +79,7 @@ class Link:
     method: str
     evidence: str
     features: dict[str, Any] = field(default_factory=dict)
+    role: str = "evaluated"  # see roles.py: evaluated | compared for links
 
 
 @dataclass
@@ -77,6 +89,8 @@ class PaperResult:
     rejected: list[Link]
     vector: np.ndarray | None = None
     relevant: bool = False
+    relevance: Relevance | None = None
+    mentions: list[Link] = field(default_factory=list)  # named, not evaluated (roles.py)
 
 
 class Linker:
@@ -102,11 +116,12 @@ class Linker:
         papers without one are embedded only with ``embed_relevant`` (for the search index)
         or for embedding-only candidates, and only when they pass the radiology-AI filter."""
         analyses = self.finder.analyse(papers)
-        relevant = [bool(a.candidates) or is_radiology_ai(a.paper.text) for a in analyses]
+        gate = [classify_relevance(a.paper, named=bool(a.candidates)) for a in analyses]
+        relevant = [g.label != OFF_TOPIC for g in gate]
         wanted = [i for i, a in enumerate(analyses)
-                  if self.embedder is not None and (
+                  if self.embedder is not None and relevant[i] and (
                       (a.candidates and not a.review)
-                      or (relevant[i] and (embed_relevant or self.embedding_only_min is not None)))]
+                      or embed_relevant or self.embedding_only_min is not None)]
         vectors: dict[int, np.ndarray] = {}
         if wanted:
             matrix = self.embedder.embed([analyses[i].paper.text for i in wanted])
@@ -116,8 +131,16 @@ class Linker:
             vector = vectors.get(i)
             if vector is not None:
                 self._similarities(analysis, vector)
-            links, rejected = self._decide(analysis, vector)
-            results.append(PaperResult(analysis.paper, links, rejected, vector, relevant[i]))
+            if relevant[i]:
+                links, rejected, mentions = self._decide(analysis, vector)
+            else:
+                links, rejected, mentions = [], [], []
+            roles = [m.role for m in mentions if m.role != UNRESOLVED]
+            relevance = classify_relevance(
+                analysis.paper, evaluated=bool(links), named=bool(analysis.candidates),
+                mentioned_as=roles[0] if roles else None) if relevant[i] else gate[i]
+            results.append(PaperResult(analysis.paper, links, rejected, vector, relevant[i],
+                                       relevance, mentions))
         return results
 
     def _similarities(self, analysis: Analysis, vector: np.ndarray) -> None:
@@ -128,16 +151,37 @@ class Linker:
         for key, cand in analysis.candidates.items():
             cand.similarity = float(sims[position[key]])
 
-    def _decide(self, analysis: Analysis, vector: np.ndarray | None) -> tuple[list[Link], list[Link]]:
+    def _decide(self, analysis: Analysis, vector: np.ndarray | None
+                ) -> tuple[list[Link], list[Link], list[Link]]:
+        """Links (evaluated or compared), rejected candidates, and mentions with their role
+        (other roles, unresolved family or vendor names, near misses)."""
         links: list[Link] = []
         rejected: list[Link] = []
-        for cand in analysis.candidates.values():
-            link = self._score(analysis, cand)
-            (links if link.score >= self.threshold else rejected).append(link)
+        mentions: list[Link] = []
+        scored = [(cand, self._score(analysis, cand)) for cand in analysis.candidates.values()]
+        passing = [link for cand, link in scored if link.score >= self.threshold
+                   and not (cand.unresolved and cand.via != "product")]
+        head_to_head = len({link.product for link in passing}) > 1
+        for cand, link in scored:
+            link.role = candidate_role(
+                [(s.sentence, s.mention.text, s.evaluative, s.citing, s.section)
+                 for s in cand.sightings], head_to_head=head_to_head)
+            if link.role not in EVIDENCE_ROLES:
+                mentions.append(link)
+            elif cand.unresolved and cand.via != "product":
+                link.role = UNRESOLVED
+                mentions.append(link)
+            elif link.score >= self.threshold:
+                links.append(link)
+            else:
+                rejected.append(link)
+                if link.score >= NEAR_MISS and not analysis.review:
+                    mentions.append(Link(link.paper, link.product, link.score, link.method,
+                                         link.evidence, link.features, UNRESOLVED))
         if not analysis.candidates and vector is not None and self.embedding_only_min is not None:
             links += self._embedding_only(analysis, vector)
         links.sort(key=lambda link: -link.score)
-        return links, rejected
+        return links, rejected, mentions
 
     def _score(self, analysis: Analysis, cand: Candidate) -> Link:
         sightings = cand.sightings

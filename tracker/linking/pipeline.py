@@ -2,7 +2,8 @@
 
 A paper is (re)linked when it has no ``LinkState``, when its content changed, or when the
 linker version, the embedding model or the product catalogue changed (``model_version``).
-Its automatic ``PaperProductLink`` rows are replaced; ``Override`` rows (people's
+Its automatic ``PaperProductLink`` and ``PaperMention`` rows are replaced, and its relevance
+(``tracker.nlp.relevance``) is kept on the ``LinkState``; ``Override`` rows (people's
 decisions) are never touched. Papers that name a product or pass the radiology-AI filter
 are embedded (through the cache) and kept in the papers index for semantic search; the
 rest are never embedded. A second run on an unchanged store reads the states, finds
@@ -19,7 +20,7 @@ from sqlmodel import col, delete, select
 
 from tracker.contract import ProductRecord, paper_from_row
 from tracker.db.engine import session
-from tracker.db.models import LinkState, PaperProductLink, Publication
+from tracker.db.models import LinkState, PaperMention, PaperProductLink, Publication
 from tracker.linking.catalog import catalog_fingerprint, catalog_from_store
 from tracker.linking.linker import LINKER_VERSION, Linker, PaperResult
 from tracker.records import utcnow
@@ -93,6 +94,7 @@ def _store(engine: Engine, results: list[PaperResult], digests: dict[Any, str], 
     ids = [r.paper.db_id for r in results if r.paper.db_id is not None]
     with session(engine) as s:
         s.exec(delete(PaperProductLink).where(col(PaperProductLink.publication_id).in_(ids)))  # type: ignore[call-overload]
+        s.exec(delete(PaperMention).where(col(PaperMention.publication_id).in_(ids)))  # type: ignore[call-overload]
         for result in results:
             pid = result.paper.db_id
             if pid is None:
@@ -101,9 +103,16 @@ def _store(engine: Engine, results: list[PaperResult], digests: dict[Any, str], 
                 s.add(PaperProductLink(publication_id=pid, product_id=int(link.product),
                                        score=link.score, method=link.method,
                                        evidence=link.evidence[:2000], model_version=version))
+            for mention in result.mentions:
+                s.add(PaperMention(publication_id=pid, product_id=int(mention.product),
+                                   role=mention.role, evidence=mention.evidence[:2000],
+                                   model_version=version))
             state = s.get(LinkState, pid) or LinkState(publication_id=pid, model_version=version)
             state.model_version, state.content_hash = version, digests.get(pid, "")
             state.links, state.relevant, state.linked_at = len(result.links), result.relevant, utcnow()
+            if result.relevance is not None:
+                state.relevance = result.relevance.label
+                state.relevance_reason = result.relevance.reason
             s.add(state)
         s.commit()
 

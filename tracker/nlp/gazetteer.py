@@ -204,11 +204,19 @@ def _spellings(products: Sequence[Named]) -> Iterable[tuple[str, Entry]]:
         all_keys = tuple(m.id for m in members)
         for brand in brands:
             yield brand, Entry(_words(brand), "company", all_keys, company, "company")
-        product_spellings: set[str] = set()
+        # a spelling shared by several products of one company ("BriefCase" registered
+        # three times, one per finding) names the family, not one product
+        spellings: dict[str, list[tuple[str, str, str]]] = {}
         for product in members:
             for text, form in product_forms(product.name, product.aliases, brands):
-                product_spellings.add(fold(text))
-                yield text, Entry(_words(text), "product", (product.id,), company, form)
+                spellings.setdefault(fold(text), []).append((text, form, product.id))
+        for group in spellings.values():
+            targets = tuple(dict.fromkeys(key for _, _, key in group))
+            for text, form, key in group:
+                if len(targets) == 1:
+                    yield text, Entry(_words(text), "product", (key,), company, form)
+                else:
+                    yield text, Entry(_words(text), "family", targets, company, "family")
         for prefix in _family_prefixes(members, brands):
             if fold(prefix) in {fold(b) for b in brands}:
                 continue
