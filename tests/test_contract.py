@@ -205,3 +205,98 @@ def test_atomic_writer_gives_files_the_usual_permissions(tmp_path: Path) -> None
     umask = os.umask(0o022)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by the team, not 0600
+
+
+def test_export_lines_split_the_joined_lists_and_contract_lines_read_as_before() -> None:
+    export = ProductRecord.model_validate({
+        "product_id": "lunit-insight-cxr", "product": "Lunit INSIGHT CXR", "company": "Lunit",
+        "aliases": "INSIGHT CXR; Lunit CXR;", "modality": "X-ray, CT", "description": "Chest"})
+    assert (export.id, export.name, export.aliases, export.modality, export.description) == (
+        "lunit-insight-cxr", "Lunit INSIGHT CXR", ["INSIGHT CXR", "Lunit CXR"], ["X-ray", "CT"], "Chest")
+    # the documented form: a single string is one item, as before
+    plain = ProductRecord.model_validate({"id": "x", "name": "X", "company": "Acme",
+                                          "aliases": "A; B", "modality": "X-ray, CT"})
+    assert (plain.aliases, plain.modality) == (["A; B"], ["X-ray, CT"])
+    assert ProductRecord.model_validate({"product_id": "p", "product": "P", "company": "C",
+                                         "aliases": ["A", "B"], "modality": None}).aliases == ["A", "B"]
+    for key in ("paper_id", "publication_id"):
+        paper = PaperRecord.model_validate({
+            key: 7, "title": "T", "abstract": "A", "authors": "Kim J; Lee S",
+            "publication_types": "Journal Article;Review", "level": "2", "products": "a;b"})
+        assert (paper.id, paper.abstract, paper.affiliations, paper.publication_types) == (
+            "7", "A", [], ["Journal Article", "Review"])
+    assert PaperRecord.model_validate({"id": 7, "title": "T", "publication_types": "A;B"}
+                                      ).publication_types == ["A;B"]
+    # ``id`` wins over the export's id field
+    assert PaperRecord.model_validate({"id": "PMID:1", "publication_id": 9, "title": "T"}).id == "PMID:1"
+
+
+def test_a_line_with_neither_id_form_is_reported_and_skipped(tmp_path: Path) -> None:
+    products = _jsonl(tmp_path / "products.jsonl", [
+        {"product_id": "a", "product": "A", "company": "C"},
+        {"slug": "b", "product": "B", "company": "C", "aliases": "x;y"},
+    ])
+    papers = _jsonl(tmp_path / "papers.jsonl", [
+        {"pmid": "1", "title": "No id", "publication_types": "Review"},
+        {"publication_id": 2, "title": "An export line"},
+    ])
+    items, problems = read_products([products])
+    assert [p.id for p in items] == ["a"]
+    assert problems == [f"{products}:2: missing required field(s): id"]
+    found, problems = read_papers(papers)
+    assert [p.id for p in found] == ["2"]
+    assert problems == [f"{papers}:1: missing required field(s): id"]
+
+
+def test_own_exports_feed_link_file_and_classify_file(tmp_path: Path, engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+    from tui_store import build_store
+
+    from tracker.db.engine import session
+    from tracker.db.models import EvidenceGrade, ProductAlias
+    from tracker.exports.run import export_kind
+
+    ids = build_store(engine)
+    with session(engine) as s:
+        s.add(ProductAlias(product_id=ids["lunit-insight-cxr"], alias="INSIGHT CXR",
+                           normalized="insight cxr"))
+        grade = s.exec(select(EvidenceGrade)).first()
+        assert grade is not None
+        grade.relevance, grade.relevance_reason = "product-evaluation", "named product, AUC"
+        s.commit()
+    products, papers = tmp_path / "products.jsonl", tmp_path / "papers.jsonl"
+    export_kind(engine, kind="products", fmt="jsonl", out=products)
+    export_kind(engine, kind="papers", fmt="jsonl", out=papers)
+    exported_products = [json.loads(x) for x in products.read_text("utf-8").splitlines()]
+    exported_papers = [json.loads(x) for x in papers.read_text("utf-8").splitlines()]
+    assert all(row["abstract"] for row in exported_papers)
+
+    # the readers take every exported line, ids and texts intact
+    items, problems = read_products([products])
+    assert problems == []
+    assert [p.id for p in items] == [r["product_id"] for r in exported_products]
+    lunit = next(p for p in items if p.id == "lunit-insight-cxr")
+    assert (lunit.name, lunit.company, lunit.aliases, lunit.modality) == (
+        "Lunit INSIGHT CXR", "Lunit", ["INSIGHT CXR"], ["X-ray"])
+    found, problems = read_papers(papers)
+    assert problems == []
+    assert [p.id for p in found] == [str(r["publication_id"]) for r in exported_papers]
+    assert [p.abstract for p in found] == [r["abstract"] for r in exported_papers]
+
+    # and so do the batch commands: nothing skipped, the export's ids in the output
+    runner = CliRunner()
+    links_out, grades_out = tmp_path / "links.jsonl", tmp_path / "grades.jsonl"
+    linked = runner.invoke(app, ["link-file", "--products", str(products), "--papers", str(papers),
+                                 "--out", str(links_out), "--no-embeddings"])
+    graded = runner.invoke(app, ["classify-file", "--papers", str(papers), "--out",
+                                 str(grades_out), "--products", str(products)])
+    assert linked.exit_code == 0 and graded.exit_code == 0, (linked.output, graded.output)
+    assert "skipped" not in linked.output + graded.output
+    links = [json.loads(x) for x in links_out.read_text("utf-8").splitlines()]
+    paper_ids = {str(r["publication_id"]) for r in exported_papers}
+    assert links and {r["paper_id"] for r in links} <= paper_ids
+    assert {r["product_id"] for r in links} <= {r["product_id"] for r in exported_products}
+    lunit_paper = str(ids["Lunit INSIGHT CXR standalone accuracy on chest radiographs"])
+    assert (lunit_paper, "lunit-insight-cxr") in {(r["paper_id"], r["product_id"]) for r in links}
+    grades = [json.loads(x) for x in grades_out.read_text("utf-8").splitlines()]
+    assert [r["paper_id"] for r in grades] == [str(r["publication_id"]) for r in exported_papers]

@@ -9,7 +9,14 @@ import jsonschema
 import pytest
 
 from tracker.db.engine import session
-from tracker.db.models import EvidenceGrade, Override, PaperProductLink, Product
+from tracker.db.models import (
+    EvidenceGrade,
+    Override,
+    PaperMention,
+    PaperProductLink,
+    Product,
+    ProductAlias,
+)
 from tracker.exports.columns import KINDS, json_schema
 from tracker.exports.run import export_all, export_kind
 from tracker.exports.writers import neutralize_cell, write_rows
@@ -36,11 +43,20 @@ def filled(engine):  # type: ignore[no-untyped-def]
         save_record(s, record=PublicationRecord(source="pubmed", external_id="1", pmid="1",
                                                 title="-1 [bold]markup[/] paper", year=2024))
         save_record(s, record=PublicationRecord(source="pubmed", external_id="2", pmid="2",
-                                                title="A second paper about it", year=2023))
+                                                title="A second paper about it", year=2023,
+                                                abstract="Methods: 500 radiographs. Results: AUC 0.91."))
+        save_record(s, record=PublicationRecord(source="pubmed", external_id="3", pmid="3",
+                                                title="AI in radiology: a narrative review", year=2024))
+        s.add(ProductAlias(product_id=product.id, alias="Evil AI", normalized="evil ai"))
         s.add(PaperProductLink(publication_id=1, product_id=product.id, score=0.9, method="mention",
                                evidence="We evaluated it.", model_version="test"))
         s.add(EvidenceGrade(publication_id=1, level="2", confidence=0.8, prospective=False, cues=["AUC"]))
-        s.add(EvidenceGrade(publication_id=2, level="2", confidence=0.3, needs_review=True))
+        s.add(EvidenceGrade(publication_id=2, level="2", confidence=0.3, needs_review=True,
+                            relevance="product-evaluation", relevance_reason="reports AUC of a named product"))
+        # paper 3 names the product without evaluating it: a mention, not evidence
+        s.add(PaperMention(publication_id=3, product_id=product.id, role="listed",
+                           evidence="Products such as Evil AI are on the market.",
+                           model_version="linker-test"))
         # a person raises paper 1 to level 3 and accepts a link the linker missed for paper 2
         s.add(Override(target="grade", publication_id=1, field_name="level", value="3", author="ana", reason="MRMC"))
         s.add(Override(target="link", publication_id=2, product_id=product.id, field_name="link",
@@ -122,3 +138,53 @@ def test_unknown_kind_or_format_is_a_clear_error(filled, tmp_path: Path) -> None
         export_kind(filled, kind="nope", fmt="csv", out=tmp_path / "x")
     with pytest.raises(ValueError, match="unknown format"):
         export_kind(filled, kind="papers", fmt="xlsx", out=tmp_path / "x")
+
+
+def test_papers_export_carries_abstract_and_relevance(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    export_kind(filled, kind="papers", fmt="jsonl", out=tmp_path / "papers.jsonl")
+    rows = {r["pmid"]: r for r in map(json.loads, (tmp_path / "papers.jsonl").read_text().splitlines())}
+    assert rows["2"]["abstract"] == "Methods: 500 radiographs. Results: AUC 0.91."
+    assert rows["2"]["relevance"] == "product-evaluation"
+    assert rows["2"]["relevance_reason"] == "reports AUC of a named product"
+    # graded without a relevance call, and not graded at all: null relevance, empty reason
+    assert (rows["1"]["relevance"], rows["1"]["relevance_reason"], rows["1"]["abstract"]) == (None, "", None)
+    assert (rows["3"]["relevance"], rows["3"]["relevance_reason"]) == (None, "")
+    export_kind(filled, kind="papers", fmt="csv", out=tmp_path / "papers.csv")
+    with (tmp_path / "papers.csv").open(encoding="utf-8", newline="") as handle:
+        csv_rows = {r["pmid"]: r for r in csv.DictReader(handle)}
+    assert csv_rows["2"]["abstract"] == rows["2"]["abstract"]
+    assert csv_rows["2"]["relevance"] == "product-evaluation" and csv_rows["1"]["relevance"] == ""
+
+
+def test_products_export_carries_aliases(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    export_kind(filled, kind="products", fmt="jsonl", out=tmp_path / "products.jsonl")
+    row = json.loads((tmp_path / "products.jsonl").read_text().splitlines()[0])
+    assert row["aliases"] == "Evil AI" and row["description"] is None
+
+
+def test_mentions_export_is_kept_apart_from_evidence(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for fmt in ("jsonl", "csv"):
+        export_kind(filled, kind="mentions", fmt=fmt, out=tmp_path / f"mentions.{fmt}")
+    rows = [json.loads(line) for line in (tmp_path / "mentions.jsonl").read_text().splitlines()]
+    assert len(rows) == 1
+    row = rows[0]
+    assert {k: row[k] for k in ("publication_id", "pmid", "product_id", "product", "company", "role",
+                                 "evidence", "model_version", "origin", "source_url")} == {
+        "publication_id": 3, "pmid": "3", "product_id": "evil", "product": EVIL,
+        "company": "Evil Corp, Inc.", "role": "listed",
+        "evidence": "Products such as Evil AI are on the market.", "model_version": "linker-test",
+        "origin": "auto", "source_url": "https://pubmed.ncbi.nlm.nih.gov/3/"}
+    assert row["created_at"]
+    with (tmp_path / "mentions.csv").open(encoding="utf-8", newline="") as handle:
+        (cells,) = list(csv.DictReader(handle))
+    assert cells["role"] == "listed" and cells["product"] == "'" + EVIL  # formula-safe
+    # the mentioning paper is no evidence: not linked, not counted, no gap cleared
+    export_kind(filled, kind="papers", fmt="jsonl", out=tmp_path / "papers.jsonl")
+    papers = {r["pmid"]: r for r in map(json.loads, (tmp_path / "papers.jsonl").read_text().splitlines())}
+    assert papers["3"]["products"] == ""
+    export_kind(filled, kind="links", fmt="jsonl", out=tmp_path / "links.jsonl")
+    assert "3" not in {json.loads(x)["pmid"] for x in (tmp_path / "links.jsonl").read_text().splitlines()}
+    export_kind(filled, kind="products", fmt="jsonl", out=tmp_path / "products.jsonl")
+    assert json.loads((tmp_path / "products.jsonl").read_text().splitlines()[0])["papers"] == 2
+    export_kind(filled, kind="gaps", fmt="jsonl", out=tmp_path / "gaps.jsonl")
+    assert json.loads((tmp_path / "gaps.jsonl").read_text().splitlines()[0])["papers"] == 2

@@ -82,3 +82,38 @@ def test_design_features_from_cues() -> None:
                    "We retrospectively analysed prospectively collected data.")
     f = study_features(retro, analyse(retro))
     assert (f.prospective, f.multicentre, f.multinational) == (False, False, False)
+
+
+def test_every_sentence_has_its_section_and_hedge_flag() -> None:
+    paper = _paper("Prospective evaluation of a triage tool",
+                   "Background and purpose: Delays harm patients. We prospectively evaluated "
+                   "the tool. Results: Sensitivity was 90%. Conclusion: Larger trials may help.")
+    pc = analyse(paper)
+    assert len(pc.sections) == len(pc.hedged) == len(pc.sentences)
+    assert pc.sections[0] == "title"
+    assert pc.sections[-1] == "conclusion" and pc.hedged[-1] is True
+    assert "results" in pc.sections
+
+
+@pytest.mark.parametrize(("pattern", "text", "found"), [
+    ("PROSPECTIVE_DATA", "a retrospective analysis of prospectively collected data", True),
+    ("PROSPECTIVE_DATA", "a prospectively maintained stroke registry", True),
+    ("PROSPECTIVE_DATA", "patients were prospectively enrolled", False),
+    ("MULTI_SITE_COUNT", "from several Catalan stroke centres", True),
+    ("MULTI_SITE_COUNT", "at two children's hospitals", True),
+    ("MULTI_SITE_COUNT", "in 2019 hospitals reported", False),
+    ("MULTI_SITE_WORD", "a multi-institutional cohort", True),
+    ("SINGLE_SITE_WORD", "this single-institution study", True),
+    ("SINGLE_SITE_WORD", "single-centre and multicentre data", False),
+    ("COUNTRY_COUNT", "across 4 countries", True),
+    ("COUNTRY_COUNT", "in one country", False),
+    ("INTERNATIONAL", "an international multicentre study", True),
+    ("INTERNATIONAL", "according to international guidelines", False),
+    ("INTERNATIONAL", "the International Agency for Research on Cancer", False),
+    ("DESIGN_HEDGE", "prospective trials are needed", True),
+    ("DESIGN_HEDGE", "we prospectively evaluated whether AI may help", False),
+])
+def test_design_phrases(pattern: str, text: str, found: bool) -> None:
+    from tracker.nlp import cues
+
+    assert bool(getattr(cues, pattern).search(text)) is found

@@ -19,6 +19,8 @@ def test_dev_set_figures_out_of_fold(tmp_path: Path) -> None:
     args = ["eval", "grading", "--json"]
     for path in sorted(DEV.glob("papers_*.jsonl")):
         args += ["--gold", str(path)]
+    for path in sorted(DEV.glob("products_*.jsonl")):
+        args += ["--products", str(path)]
     result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                             cwd=tmp_path, timeout=900)
     assert result.returncode == 0, result.stderr

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from tracker.contract import PaperRecord, ProductRecord
 from tracker.grading.vendor import corporate, vendor_finder, vendor_independence
 
@@ -67,3 +71,182 @@ def test_state_codes_before_a_postal_code_are_not_company_forms() -> None:
     assert corporate("Lunit Inc., Seoul, Republic of Korea")
     assert corporate("Contextflow GmbH, Vienna, Austria")
     assert corporate("Mediaire AG, 10115 Berlin")
+
+
+# --- roles, negations, owners at the paper's date (issue 13) --------------------------------
+
+def _statement(conflicts: str = "", year: int | None = 2023, **kw: object) -> PaperRecord:
+    return _paper(affiliations=ACADEMIC, conflicts=conflicts, year=year, **kw)
+
+
+@pytest.mark.parametrize(("conflicts", "vendors"), [
+    ("C.D. is a consultant for Aidoc.", ["Aidoc Medical, Ltd."]),
+    ("E.F. received research grants from Lunit.", ["Lunit Inc."]),
+    ("G.H. is a shareholder of Gleamer and serves on its advisory board.", ["Gleamer SAS"]),
+    ("I.J. is a co-founder of Optellum.", ["Optellum Ltd"]),
+    ("K.L. has received speaker fees from Brainomix.", ["Brainomix Limited"]),
+    ("M.N. received research support from Qure.ai; the other authors declare no competing "
+     "interests.", ["Qure.ai Technologies Private Limited"]),
+    ("The authors declare no conflicts of interest except A.B., who is an employee of Lunit.",
+     ["Lunit Inc."]),
+])
+def test_any_tie_to_the_vendor_means_not_independent(conflicts: str, vendors: list[str]) -> None:
+    value, why = vendor_independence(_statement(conflicts), vendors=vendors)
+    assert value is False
+    assert why.startswith("funding/conflicts name the vendor")
+
+
+@pytest.mark.parametrize("conflicts", [
+    "No author has a financial relationship with Brainomix.",
+    "None of the authors has a financial relationship with Brainomix Ltd.",
+    "The authors have no conflicts of interest related to Brainomix.",
+    "The authors report no relationships with Brainomix relevant to this audit.",
+])
+def test_a_denied_tie_to_the_vendor_is_independent(conflicts: str) -> None:
+    value, why = vendor_independence(_statement(conflicts), vendors=["Brainomix Ltd"])
+    assert value is True
+    assert why in {"conflict statement declares none",
+                   "conflict statement denies any tie to the vendor"}
+
+
+def test_other_companies_only_is_independent() -> None:
+    value, why = vendor_independence(
+        _statement("C.D. is a consultant for Aidoc and received grants from Siemens."),
+        vendors=["Aidence B.V.", "Aidence"])
+    assert value is True
+    assert why == "conflict statement names neither the vendor nor its owner"
+
+
+def test_nothing_said_about_conflicts_is_null_even_with_affiliations() -> None:
+    value, why = vendor_independence(_statement(""), vendors=["Lunit Inc."])
+    assert value is None
+    assert why.startswith("the text does not say")
+    value, _ = vendor_independence(_statement(""))
+    assert value is None
+    # ... but an author working for the vendor says it all
+    own = _paper(affiliations=[*ACADEMIC, "Lunit, Seoul, Republic of Korea"], year=2023)
+    assert vendor_independence(own, vendors=["Lunit Inc."])[0] is False
+
+
+def test_funding_that_names_no_company_is_independent() -> None:
+    funded = _paper(affiliations=ACADEMIC, funding=["Dutch Cancer Society grant 12345"])
+    assert vendor_independence(funded, vendors=["Lunit Inc."]) == (True, "funding names no vendor")
+
+
+def test_the_vendors_owner_at_the_papers_date_counts_as_the_vendor() -> None:
+    # RadNet completed its acquisition of Aidence in January 2022 (market_events.toml)
+    after = _statement("E.F. holds stock in RadNet.", year=2023)
+    value, why = vendor_independence(after, vendors=["Aidence B.V."])
+    assert value is False
+    assert "owner" in why and "RadNet" in why and "2022-01" in why
+    before = _statement("E.F. holds stock in RadNet.", year=2021)
+    assert vendor_independence(before, vendors=["Aidence B.V."]) == (
+        True, "conflict statement names neither the vendor nor its owner")
+    # an affiliation with the owner, and the owner of the owner (iCAD -> DeepHealth -> RadNet)
+    staff = _paper(affiliations=[*ACADEMIC, "RadNet, Inc., Los Angeles, CA, USA"], year=2025)
+    value, why = vendor_independence(staff, vendors=["iCAD, Inc."])
+    assert value is False and "DeepHealth" in why
+    assert vendor_independence(_paper(affiliations=[*ACADEMIC, "RadNet, Inc., Los Angeles"],
+                                      year=2024, conflicts="None declared."),
+                               vendors=["iCAD, Inc."])[0] is True
+
+
+def test_an_announced_acquisition_changes_no_owner(tmp_path: Path) -> None:
+    """The packaged file has Nanox's deal for Zebra as *announced*: Nanox is not Zebra's
+    owner then; a file that records the deal as completed makes it so from its date."""
+    paper = _statement("A.B. is an employee of Nanox.", year=2022)
+    assert vendor_independence(paper, vendors=["Zebra Medical Vision"])[0] is True
+    # products that carry the vendor's later name as an alias need no owner at all
+    assert vendor_independence(paper, vendors=["Zebra Medical Vision", "Nanox AI"])[0] is False
+    events = tmp_path / "events.toml"
+    events.write_text(
+        '[[company]]\nname = "Nanox"\naliases = ["Nano-X Imaging Ltd"]\n\n'
+        '[[company]]\nname = "Zebra Medical Vision"\naliases = ["Zebra Medical Vision Ltd."]\n\n'
+        '[[event]]\ntype = "acquisition"\ncompany = "Zebra Medical Vision"\n'
+        'counterparty = "Nanox"\ndate = "2021-11"\nstatus = "completed"\nsource = "test"\n',
+        "utf-8")
+    value, why = vendor_independence(paper, vendors=["Zebra Medical Vision Ltd."],
+                                     events_file=events)
+    assert value is False and "Nanox, owner of" in why and "2021-11" in why
+    alias = _statement("A.B. is an employee of Nano-X Imaging Ltd.", year=2022)
+    assert vendor_independence(alias, vendors=["Zebra Medical Vision"],
+                               events_file=events)[0] is False
+    old = _statement("A.B. is an employee of Nanox.", year=2019)
+    assert vendor_independence(old, vendors=["Zebra Medical Vision"],
+                               events_file=events)[0] is True
+
+
+def test_without_a_known_vendor_industry_roles_still_count() -> None:
+    assert vendor_independence(_statement("C.D. is a consultant for Acme Imaging Inc."))[0] is False
+    assert vendor_independence(_statement("C.D. is on the advisory board of Siemens "
+                                          "Healthineers."))[0] is False
+    assert vendor_independence(_statement("C.D. received grants from the NIH.")) == (
+        True, "conflict statement declares no tie to an imaging company")
+    assert vendor_independence(_statement("None of the authors is an employee of any "
+                                          "company."))[0] is True
+
+
+def test_known_owners_reads_completed_acquisitions_by_normalised_name() -> None:
+    from datetime import date
+
+    from tracker.resources import known_owners
+
+    owners = known_owners()
+    assert owners["aidence"] == [("RadNet", date(2022, 1, 1))]
+    assert owners["icad"] == [("DeepHealth", date(2025, 4, 1))]
+    # keyed by the [[company]] aliases too ("Volpara Health Technologies Limited")
+    assert owners["volpara health technologies"] == [("Lunit", date(2024, 1, 1))]
+    assert "zebra medical vision" not in owners  # announced only
+    owners["aidence"].append(("Someone", None))  # a fresh dict: the cache is untouched
+    assert known_owners()["aidence"] == [("RadNet", date(2022, 1, 1))]
+
+
+def test_owners_at_follows_sales_rebrands_and_stakes(tmp_path: Path) -> None:
+    from tracker.resources import owners_at
+
+    events = tmp_path / "events.toml"
+    events.write_text("""
+[[event]]
+type = "acquisition"
+company = "Alpha Imaging"
+counterparty = "Beta Corp"
+date = "2018"
+status = "completed"
+source = "t"
+
+[[event]]
+type = "acquisition"
+company = "Alpha Imaging"
+counterparty = "Gamma Holdings"
+date = "2021-06"
+status = "completed"
+source = "t"
+
+[[event]]
+type = "acquisition"
+company = "Alpha Imaging"
+counterparty = "Delta Ventures"
+date = "2020"
+stake = 0.2
+status = "completed"
+source = "t"
+
+[[event]]
+type = "rebrand"
+company = "Alpha Imaging"
+counterparty = "Alpha AI"
+date = "2022"
+source = "t"
+""", "utf-8")
+    def names(year: int | None) -> set[str]:
+        return {name for name, _ in owners_at(["Alpha Imaging B.V."], year, path=events)}
+
+    assert names(2017) == set()
+    assert names(2019) == {"Beta Corp"}
+    assert names(2020) == {"Beta Corp", "Delta Ventures"}  # a minority stake adds a holder
+    assert names(2021) == {"Gamma Holdings", "Delta Ventures"}  # Beta sold it on
+    assert names(2023) == {"Gamma Holdings", "Delta Ventures", "Alpha AI"}
+    assert names(None) == {"Beta Corp", "Gamma Holdings", "Delta Ventures", "Alpha AI"}
+    reasons = dict(owners_at(["Alpha Imaging"], 2023, path=events))
+    assert reasons["Delta Ventures"] == "20% shareholder of Alpha Imaging since 2020"
+    assert reasons["Alpha AI"] == "new name of Alpha Imaging since 2022"

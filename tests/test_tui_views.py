@@ -8,11 +8,12 @@ import pytest
 from sqlmodel import select
 from tui_store import MARKUP_TITLE, build_store
 
-from tracker.db.models import Override
+from tracker.db.models import Override, PaperMention
 from tracker.evidence.effective import evidence_set
 from tracker.evidence.figures import compute_figures
 from tracker.views.gaps import evidence_gaps
 from tracker.views.market import independent_brands, market_view, ownership_roots
+from tracker.views.paper_detail import paper_detail
 from tracker.views.papers import PaperQuery, search_semantic, search_text
 from tracker.views.product_detail import product_detail
 from tracker.views.products import filter_rows, product_rows, sort_rows
@@ -116,6 +117,98 @@ def test_product_detail_and_runs(db, ids) -> None:  # type: ignore[no-untyped-de
     runs = recent_runs(db)
     assert runs[0].errors == 2 and runs[0].duration == "12m30s"
     assert [s["source"] for s in source_runs(db, run_id=runs[0].id)] == ["fda_list", "pubmed"]
+
+
+REVIEW = "Artificial intelligence in radiology: a review"
+MMG = "Lunit INSIGHT MMG in breast screening: a prospective study"
+
+
+def _mention(db, ids) -> None:  # type: ignore[no-untyped-def]
+    """The review lists Lunit INSIGHT CXR and BoneView; the MMG study used Lunit INSIGHT CXR
+    as a tool (neither evaluates it)."""
+    db.add(PaperMention(publication_id=ids[REVIEW], product_id=ids["lunit-insight-cxr"],
+                        role="listed", evidence="Products such as Lunit INSIGHT CXR are on the market.",
+                        model_version="linker-test"))
+    db.add(PaperMention(publication_id=ids[REVIEW], product_id=ids["gleamer-boneview"],
+                        role="cited", evidence="BoneView detected fractures [12]."))
+    db.add(PaperMention(publication_id=ids[MMG], product_id=ids["lunit-insight-cxr"],
+                        role="used-as-tool", evidence="Chest films were read with Lunit INSIGHT CXR."))
+    db.commit()
+
+
+def test_mentions_are_shown_apart_and_never_counted(db, ids) -> None:  # type: ignore[no-untyped-def]
+    before_rows = {r.slug: (r.papers, r.counts, r.highest) for r in product_rows(db)}
+    before = product_detail(db, product_id=ids["lunit-insight-cxr"])
+    assert before is not None and before.mentioned_in == []
+    _mention(db, ids)
+    detail = product_detail(db, product_id=ids["lunit-insight-cxr"])
+    assert detail is not None
+    assert [(m.publication_id, m.title, m.year, m.role, m.sentence) for m in detail.mentioned_in] == [
+        (ids[MMG], MMG, 2023, "used-as-tool", "Chest films were read with Lunit INSIGHT CXR."),
+        (ids[REVIEW], REVIEW, 2022, "listed", "Products such as Lunit INSIGHT CXR are on the market.")]
+    assert detail.mentioned_in[0].url == "https://pubmed.ncbi.nlm.nih.gov/30000004/"
+    # the evidence papers are the linked ones only
+    assert [p.publication_id for p in detail.papers] == [p.publication_id for p in before.papers]
+    assert {p.publication_id for p in detail.papers}.isdisjoint({ids[MMG], ids[REVIEW]})
+    # no evidence figure moves
+    assert {r.slug: (r.papers, r.counts, r.highest) for r in product_rows(db)} == before_rows
+    ev = evidence_set(db)
+    assert compute_figures(ev, products=9, vendors=8).value("products_with_evidence") == "78% (7/9)"
+    assert ids[REVIEW] not in ev.product(ids["lunit-insight-cxr"]).papers
+
+
+def test_paper_detail_lists_the_products_it_mentions(db, ids) -> None:  # type: ignore[no-untyped-def]
+    _mention(db, ids)
+    review = paper_detail(db, publication_id=ids[REVIEW])
+    assert review is not None
+    assert review.mentions == [
+        {"product_id": ids["gleamer-boneview"], "product": "BoneView", "company": "Gleamer",
+         "role": "cited", "sentence": "BoneView detected fractures [12]."},
+        {"product_id": ids["lunit-insight-cxr"], "product": "Lunit INSIGHT CXR", "company": "Lunit",
+         "role": "listed", "sentence": "Products such as Lunit INSIGHT CXR are on the market."}]
+    assert [link["product_id"] for link in review.links] == [ids["veye-lung-nodules"]]  # unchanged
+    plain = paper_detail(db, publication_id=ids["BoneView fracture detection: multicentre reader study"])
+    assert plain is not None and plain.mentions == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_detail_screens_render_the_mentions(engine, db_url, db, ids) -> None:  # type: ignore[no-untyped-def]
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    from tracker.config import get_settings
+    from tracker.tui.app import make_app
+    from tracker.tui.screens.product_detail import ProductDetailScreen
+
+    def rows(table: DataTable[Any]) -> list[list[str]]:
+        return [[c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(i)]
+                for i in range(table.row_count)]
+
+    _mention(db, ids)
+    app = make_app(get_settings(database_url=db_url), engine=engine, author="tester", start="products")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        app.push_screen(ProductDetailScreen(ids["lunit-insight-cxr"]))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        mentions = app.screen.query_one("#product-mentions", DataTable)
+        assert [r[:3] for r in rows(mentions)] == [["2023", "used-as-tool", MMG],
+                                                   ["2022", "listed", REVIEW]]
+        papers = rows(app.screen.query_one("#product-papers", DataTable))
+        assert REVIEW not in {r[2] for r in papers}
+        mentions.focus()
+        mentions.move_cursor(row=1)
+        await pilot.press("enter")  # opens the mentioning paper
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PaperDetailScreen"
+        assert rows(app.screen.query_one("#paper-mentions", DataTable)) == [
+            ["BoneView", "Gleamer", "cited", "BoneView detected fractures [12]."],
+            ["Lunit INSIGHT CXR", "Lunit", "listed", "Products such as Lunit INSIGHT CXR are on the market."]]
 
 
 def test_views_import_no_textual() -> None:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,19 @@ from pydantic_settings import (
 
 DEFAULT_DATA_DIR = Path("data")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+UNKNOWN_REVIEWER = "unknown"
+
+
+def os_user() -> str:
+    """The operating-system user (``getpass.getuser``), or ``"unknown"`` when it cannot be
+    read (no login name in the environment and no password-database entry)."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # KeyError (no pwd entry) or OSError (3.13+), whatever the platform raises
+        return UNKNOWN_REVIEWER
+    return name.strip() or UNKNOWN_REVIEWER
 
 
 class Settings(BaseSettings):
@@ -149,6 +162,10 @@ class Settings(BaseSettings):
     review_threshold: float = 0.6
     """Links and grades with a confidence below this go to the review queue."""
 
+    reviewer: str = Field(default_factory=os_user)
+    """Who records review decisions (``tracker review`` without ``--by``, the TUI's review
+    queue): the operating-system user by default, ``"unknown"`` when it cannot be read."""
+
     retry_backoff: float = 1.0
     """Seconds before the first retry when the server sends no Retry-After (doubling with
     each retry, at most 120 s); spiders and single requests (``tracker add-paper``) alike."""
@@ -156,6 +173,12 @@ class Settings(BaseSettings):
     embedding_batch_size: int = 64
     """Texts per batch when the embedding model encodes (linker and grader alike); larger
     batches are faster on a GPU with the memory for them."""
+
+    @field_validator("reviewer", mode="after")
+    @classmethod
+    def _reviewer(cls, value: str) -> str:
+        """A blank name (``TRACKER_REVIEWER=``) falls back to the operating-system user."""
+        return value.strip() or os_user()
 
     @property
     def agent(self) -> str:

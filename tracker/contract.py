@@ -16,8 +16,13 @@ Every command reads a line by the same rules:
   ``missing required field(s): ...``; a field of the wrong type (``"affiliations": 5``,
   ``"year": "n.d."``) is reported with its name. Either way the line is skipped, its
   problem is reported as ``<file>:<line>: <why>`` and every valid line is kept;
-- the project's own exports read back: ``product_id`` and ``product`` stand for ``id`` and
-  ``name`` in products, ``publication_id`` for ``id`` in papers.
+- the project's own exports read back (``tracker export products|papers --format jsonl``):
+  ``product_id`` and ``product`` stand for ``id`` and ``name`` in products, ``paper_id`` or
+  ``publication_id`` for ``id`` in papers. A line that gives the export's id field and no
+  ``id`` is read as an export line: the list fields the export writes as one joined string
+  are split (``aliases`` and ``company_aliases`` on ``;``, ``modality`` on ``,``,
+  ``publication_types`` on ``;``). A line with ``id`` reads exactly as the contract says
+  (a single string is one item).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -142,6 +147,26 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, populate_by_name=True)
 
+    EXPORT_IDS: ClassVar[tuple[str, ...]] = ()
+    """The id fields of the project's own export of this kind of record."""
+    EXPORT_JOINED: ClassVar[dict[str, str]] = {}
+    """List fields that export writes as one joined string, with the separator."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _export_line(cls, data: Any) -> Any:
+        """An export line (an export id field, no ``id``): split the joined list fields. A
+        line with ``id`` is left as it is, so the documented contract reads as before."""
+        if (not isinstance(data, dict) or "id" in data
+                or not any(key in data for key in cls.EXPORT_IDS)):
+            return data
+        data = dict(data)
+        for name, separator in cls.EXPORT_JOINED.items():
+            value = data.get(name)
+            if isinstance(value, str):
+                data[name] = [part.strip() for part in value.split(separator)]
+        return data
+
 
 class PaperRecord(Record):
     """A line of papers.jsonl (``id`` and ``title`` required), and the paper as the linker
@@ -150,7 +175,10 @@ class PaperRecord(Record):
     Validation moves the authors' affiliations into ``affiliations`` and the grants into
     ``funding`` (``authors`` and ``grants`` are then empty)."""
 
-    id: RequiredText = Field(validation_alias=AliasChoices("id", "publication_id"))
+    EXPORT_IDS = ("paper_id", "publication_id")
+    EXPORT_JOINED = {"publication_types": ";"}
+
+    id: RequiredText = Field(validation_alias=AliasChoices("id", "paper_id", "publication_id"))
     title: RequiredText
     abstract: Text = ""
     year: Year = None
@@ -201,6 +229,9 @@ def paper_from_row(row: Any) -> PaperRecord:
 class ProductRecord(Record):
     """A line of products.jsonl (``id``, ``name`` and ``company`` required), and the product
     as the linker matches it (``tracker.linking.catalog`` builds them from the store too)."""
+
+    EXPORT_IDS = ("product_id",)
+    EXPORT_JOINED = {"aliases": ";", "company_aliases": ";", "modality": ","}
 
     id: RequiredText = Field(validation_alias=AliasChoices("id", "product_id"))
     name: RequiredText = Field(validation_alias=AliasChoices("name", "product"))

@@ -13,19 +13,27 @@ from tracker.cli.evaluate import eval_app
 train_app = typer.Typer(help="Retrain a model from labelled examples.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
-ProductsFile = Annotated[Path | None, typer.Option(
+ProductsFiles = Annotated[list[Path] | None, typer.Option(
     "--products", exists=True, dir_okay=False,
-    help="products.jsonl: vendor independence uses the named products' companies.")]
+    help="products.jsonl (repeatable): the catalogue the relevance gate and vendor "
+         "independence read (default: the packaged FDA AI product list).")]
 
 
-def _vendor_lookup(products: Path | None) -> tuple[Any, list[str]]:
-    if products is None:
-        return None, []
+def _contexts(papers: list[Any], products: list[Path] | None) -> tuple[Any, Any, list[str]]:
+    """``relevance_for`` and ``vendors_for`` from linking the papers against the catalogue
+    (the given products, else the packaged FDA AI list), and the catalogue's bad lines."""
     from tracker.contract import read_products
-    from tracker.grading.vendor import vendor_finder
+    from tracker.linking.catalog import builtin_catalog
+    from tracker.linking.files import paper_contexts
 
-    refs, problems = read_products([products])
-    return vendor_finder(refs), problems
+    problems: list[str] = []
+    if products:
+        catalog, problems = read_products(products)
+    else:
+        catalog = builtin_catalog()
+    contexts = paper_contexts(papers, catalog)
+    return ((lambda p: contexts[p.id].relevance), (lambda p: contexts[p.id].vendors),
+            problems)
 
 
 @app.command("classify-file")
@@ -33,16 +41,16 @@ def classify_file(
     papers: Annotated[Path, typer.Option("--papers", exists=True, dir_okay=False,
                                          help="papers.jsonl (docs/interfaces.md)")],
     out: Annotated[Path, typer.Option("--out", help="Where to write one grade per paper")],
-    products: ProductsFile = None,
+    products: ProductsFiles = None,
 ) -> None:
-    """Grade every paper of a JSONL file: level, confidence, study features and cues."""
+    """Grade every paper of a JSONL file: relevance, level, confidence, study features, cues."""
     from tracker.contract import read_papers, write_jsonl
     from tracker.grading.classifier import active_model
     from tracker.grading.grader import grade_papers, grading_embedder
 
     settings = settings_for()
     items, problems = read_papers(papers)
-    vendors_for, product_problems = _vendor_lookup(products)
+    relevance_for, vendors_for, product_problems = _contexts(items, products)
     problems += product_problems
     for problem in problems:
         typer.echo(f"{problem} (skipped)", err=True)
@@ -51,7 +59,8 @@ def classify_file(
     rows: list[dict[str, Any]] = []
     for start in range(0, len(items), 512):
         grades = grade_papers(items[start:start + 512], model=model, vendors_for=vendors_for,
-                              review_threshold=settings.review_threshold, embedder=embedder)
+                              review_threshold=settings.review_threshold, embedder=embedder,
+                              relevance_for=relevance_for)
         rows.extend(g.to_json() for g in grades)
     write_jsonl(out, rows)
     typer.echo(f"{out}: {len(rows)} papers graded"
@@ -65,7 +74,11 @@ def eval_grading(
     gold: Annotated[list[Path], typer.Option(
         "--gold", exists=True, dir_okay=False,
         help="Labelled papers (gold_level, gold_features); repeat for several files")],
-    products: ProductsFile = None,
+    products: ProductsFiles = None,
+    negatives: Annotated[list[Path] | None, typer.Option(
+        "--negatives", exists=True, dir_okay=False,
+        help="Papers that are not product evaluations (papers.jsonl or PubMedQA's "
+             "ori_pqal.json; repeatable): reports the share left without a level")] = None,
     as_json: AsJson = False,
     folds: Annotated[int, typer.Option(help="Folds when the gold set overlaps training")] = 5,
 ) -> None:
@@ -79,13 +92,22 @@ def eval_grading(
 
     settings = settings_for()
     examples, problems = read_labelled(list(gold))
-    vendors_for, product_problems = _vendor_lookup(products)
+    relevance_for, vendors_for, product_problems = _contexts([e.paper for e in examples],
+                                                             products)
     for problem in problems + product_problems:
         typer.echo(f"{problem} (skipped)", err=True)
     if not examples:
         typer.echo("no labelled papers to evaluate", err=True)
         raise typer.Exit(3)
-    figures = evaluate_gold(examples, settings=settings, vendors_for=vendors_for, folds=folds)
+    figures = evaluate_gold(examples, settings=settings, vendors_for=vendors_for, folds=folds,
+                            relevance_for=relevance_for)
+    for path in negatives or []:
+        from tracker.grading.evaluation import read_negatives, ungraded_share
+
+        items = read_negatives(path)
+        relevance_neg, vendors_neg, _ = _contexts(items, products)
+        figures.setdefault("negatives", {})[path.name] = ungraded_share(
+            items, settings=settings, vendors_for=vendors_neg, relevance_for=relevance_neg)
     if as_json:
         echo_json(figures)
     else:
@@ -103,21 +125,43 @@ def train_grading(
     database_url: DatabaseUrl = None,
     from_store: Annotated[bool, typer.Option(
         "--from-store/--no-store", help="Add papers whose level a person set in review")] = True,
+    from_overrides: Annotated[bool, typer.Option(
+        "--from-overrides", help="Refit on people's level decisions: a decided paper that is "
+        "in the labelled files takes the person's level, the others are added")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Model file (default DATA_DIR/models/grading_model.json)")] = None,
 ) -> None:
     """Retrain the level classifier; prints its cross-validated figures."""
     from tracker.grading.classifier import user_model_path
-    from tracker.grading.training import default_example_files, examples_from_store, read_labelled
+    from tracker.grading.training import (
+        default_example_files,
+        examples_from_store,
+        level_decisions,
+        read_labelled,
+        with_level_decisions,
+    )
     from tracker.grading.training import train as train_model
 
+    if from_overrides and not from_store:
+        typer.echo("--from-overrides reads the store's decisions: drop --no-store", err=True)
+        raise typer.Exit(2)
     settings = settings_for(database_url)
     files = list(examples) if examples else default_example_files(settings.data_dir)
     items, problems = read_labelled(files)
     for problem in problems:
         typer.echo(f"{problem} (skipped)", err=True)
     sources: list[dict[str, Any]] = [{"file": f.name} for f in files]
-    if from_store:
+    if from_overrides:
+        decided = level_decisions(settings.database_url)
+        if not decided:
+            typer.echo("--from-overrides: no paper's level was decided in the store "
+                       f"({settings.database_url}); nothing to refit on", err=True)
+            raise typer.Exit(2)
+        items, counts = with_level_decisions(items, decided)
+        sources.append({"store_overrides": len(decided), **counts})
+        typer.echo(f"level decisions: {len(decided)} ({counts['relabelled']} relabelled, "
+                   f"{counts['confirmed']} already so labelled, {counts['added']} added)")
+    elif from_store:
         extra = examples_from_store(settings.database_url, known={e.paper.id for e in items})
         items += extra
         sources.append({"store_overrides": len(extra)})

@@ -61,6 +61,13 @@ def eval_linking(
                f"gold pairs {result['gold_pairs']}, predicted {result['predicted_pairs']}")
     typer.echo(f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  "
                f"F1 {result['f1']:.3f}")
+    if "roles" in result:
+        roles = result["roles"]
+        typer.echo(f"mention roles: accuracy {roles['accuracy']:.3f}, evidence vs not "
+                   f"{roles['evidence_vs_not']:.3f} (of {roles['labelled']} labelled)")
+    if "relevance_accuracy" in result:
+        typer.echo(f"relevance accuracy {result['relevance_accuracy']:.3f} "
+                   f"(of {result['relevance_labelled']} labelled)")
     for fp in result["false_positives"]:
         typer.echo(f"  false positive: {fp['paper_id']} -> {fp['product_id']} ({fp['score']})")
     for fn in result["false_negatives"]:

@@ -228,6 +228,7 @@ class PaperMention(SQLModel, table=True):
     publication_id: int = Field(foreign_key="publication.id", index=True)
     product_id: int = Field(foreign_key="product.id", index=True)
     role: str  # used-as-tool | listed | cited | reference-standard | unresolved
+    score: float = 0.0  # the linker's score (unresolved ones are ranked for review by it)
     evidence: str = ""
     model_version: str = ""
     created_at: datetime = _ts()

@@ -1,4 +1,5 @@
-"""Analyst exports: products, companies, registrations, papers, links, grades, events, gaps.
+"""Analyst exports: products, companies, registrations, papers, links, mentions, grades,
+events, gaps.
 
 Each kind has stable, documented columns (``tracker.exports.columns``), a shipped JSON
 Schema (``schemas/<kind>.schema.json``), human overrides applied, and a source URL or record

@@ -26,6 +26,8 @@ KINDS: dict[str, list[Column]] = {
         ("highest_level", S, True, "highest efficacy level among linked papers"),
         ("source", S, False, "record that put the product in the store"),
         ("source_url", S, False, "URL of that record"),
+        ("aliases", S, False, "other names of the product, ';'-separated"),
+        ("description", S, True, "intended use, where known"),
     ],
     "companies": [
         ("company_id", I, False, "database id"),
@@ -73,6 +75,10 @@ KINDS: dict[str, list[Column]] = {
         ("products", S, False, "linked product slugs, ';'-separated (overrides applied)"),
         ("level", S, True, "efficacy level (overrides applied)"),
         ("source_url", S, False, "PubMed, DOI or source URL"),
+        ("abstract", S, True, "abstract, where the source gives one"),
+        ("relevance", S, True, "product-evaluation, ai-imaging or off-topic (the grader's "
+                               "call; null when not judged yet)"),
+        ("relevance_reason", S, False, "why the paper got that relevance (empty when not judged)"),
     ],
     "links": [
         ("publication_id", I, False, "database id of the paper"),
@@ -87,6 +93,22 @@ KINDS: dict[str, list[Column]] = {
         ("evidence", S, False, "sentence supporting the link"),
         ("model_version", S, False, "linker version, or who decided"),
         ("origin", S, False, "auto or override"),
+        ("source_url", S, False, "URL of the paper"),
+    ],
+    "mentions": [
+        ("publication_id", I, False, "database id of the paper"),
+        ("pmid", S, True, "PubMed id"),
+        ("doi", S, True, "DOI"),
+        ("title", S, False, "paper title"),
+        ("product_id", S, False, "product slug"),
+        ("product", S, False, "product name"),
+        ("company", S, False, "product's company"),
+        ("role", S, False, "how the paper names the product without evaluating it: used-as-tool, "
+                           "listed, cited, reference-standard or unresolved (not evidence)"),
+        ("evidence", S, False, "sentence that names the product"),
+        ("model_version", S, False, "linker version that recorded the mention"),
+        ("origin", S, False, "auto (recorded by the linker)"),
+        ("created_at", S, False, "when the mention was recorded (ISO 8601)"),
         ("source_url", S, False, "URL of the paper"),
     ],
     "grades": [

@@ -2,7 +2,8 @@
 
 Links, grades, evidence counts and gap flags come from the evidence core
 (``tracker.evidence``: overrides applied, one evidence rule); owners come from
-``tracker.market.ownership``.
+``tracker.market.ownership``. Mentions (products a paper names without evaluating them) are
+read as stored: they are never evidence.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from tracker.db.models import (
     Company,
     CompanyAlias,
     CompanyEvent,
+    EvidenceGrade,
+    PaperMention,
     Product,
+    ProductAlias,
     Publication,
     PublicationSource,
     Registration,
@@ -108,6 +112,9 @@ def products_rows(session: Session, evidence: ExportEvidence | None = None) -> I
     companies = _companies(session)
     regs = _product_regs(session)
     owners = owners_today(session)
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for product_id, alias in session.exec(select(ProductAlias.product_id, ProductAlias.alias)):
+        aliases[product_id].append(alias)
     for product in session.exec(select(Product).order_by(Product.slug)):
         company = companies[product.company_id]
         mine = regs.get(product.id or -1, [])
@@ -125,6 +132,8 @@ def products_rows(session: Session, evidence: ExportEvidence | None = None) -> I
             "highest_level": summary.highest,
             "source": product.source,
             "source_url": product.source_url or f"record:product/{product.slug}",
+            "aliases": ";".join(sorted(set(aliases.get(product.id or -1, [])))),
+            "description": product.description or None,
         }
 
 
@@ -135,9 +144,12 @@ def papers_rows(session: Session, evidence: ExportEvidence | None = None) -> Ite
     sources: dict[int, set[str]] = defaultdict(set)
     for pub_id, source in session.exec(select(PublicationSource.publication_id, PublicationSource.source)):
         sources[pub_id].add(source)
+    relevance = {pub_id: (value, reason) for pub_id, value, reason in session.exec(
+        select(EvidenceGrade.publication_id, EvidenceGrade.relevance, EvidenceGrade.relevance_reason))}
     for pub in session.exec(select(Publication).order_by(col(Publication.id))):
         linked = by_paper.get(pub.id or -1, set())
         grade = loaded.grades.get(pub.id or -1)
+        judged, reason = relevance.get(pub.id or -1, (None, ""))
         yield {
             "publication_id": pub.id, "pmid": pub.pmid, "doi": pub.doi, "pmcid": pub.pmcid,
             "title": pub.title, "year": pub.year, "journal": pub.journal,
@@ -147,6 +159,8 @@ def papers_rows(session: Session, evidence: ExportEvidence | None = None) -> Ite
             "products": ";".join(sorted(products[p].slug for p in linked if p in products)),
             "level": grade.level if grade else None,
             "source_url": paper_url(pub),
+            "abstract": pub.abstract or None,
+            "relevance": judged or None, "relevance_reason": reason or "",
         }
 
 
@@ -165,6 +179,28 @@ def links_rows(session: Session, evidence: ExportEvidence | None = None) -> Iter
             "score": link.score, "method": link.method, "evidence": link.evidence,
             "model_version": link.model_version, "origin": link.origin,
             "source_url": paper_url(pub),
+        }
+
+
+def mentions_rows(session: Session) -> Iterator[dict[str, Any]]:
+    """Products a paper names without evaluating them (``PaperMention``), one row each. Not
+    evidence: no link, count or gap flag reads them."""
+    products, companies = _products(session), _companies(session)
+    pubs = {p.id: p for p in session.exec(select(Publication))}
+    query = select(PaperMention).order_by(col(PaperMention.publication_id),
+                                          col(PaperMention.product_id), col(PaperMention.id))
+    for mention in session.exec(query):
+        pub, product = pubs.get(mention.publication_id), products.get(mention.product_id)
+        if pub is None or product is None:
+            continue
+        company = companies.get(product.company_id)
+        yield {
+            "publication_id": pub.id, "pmid": pub.pmid, "doi": pub.doi, "title": pub.title,
+            "product_id": product.slug, "product": product.name,
+            "company": company.name if company else "",
+            "role": mention.role, "evidence": mention.evidence or "",
+            "model_version": mention.model_version or "", "origin": "auto",
+            "created_at": mention.created_at, "source_url": paper_url(pub),
         }
 
 
@@ -222,6 +258,6 @@ def gaps_rows(session: Session, evidence: ExportEvidence | None = None) -> Itera
 
 BUILDERS = {
     "products": products_rows, "companies": companies_rows, "registrations": registrations_rows,
-    "papers": papers_rows, "links": links_rows, "grades": grades_rows, "events": events_rows,
-    "gaps": gaps_rows,
+    "papers": papers_rows, "links": links_rows, "mentions": mentions_rows, "grades": grades_rows,
+    "events": events_rows, "gaps": gaps_rows,
 }

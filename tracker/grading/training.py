@@ -197,29 +197,105 @@ def default_example_files(data_dir: Path) -> list[Path]:
     return files + sorted((Path(data_dir) / "labelled").glob("*.jsonl"))
 
 
-def examples_from_store(database_url: str, *, known: set[str]) -> list[Example]:
-    """Papers whose level a person set in review (``tracker review grade``), as examples."""
+def example_keys(paper_id: str) -> set[str]:
+    """The keys a paper id is matched on: ``PMID:n`` and ``DOI:x`` (case-insensitive) name the
+    same paper in a labelled file and in the store; any other id only matches itself."""
+    text = paper_id.strip().lower()
+    return {text}
+
+
+@dataclass
+class LevelDecision:
+    """A paper whose level a person set in review, as a training example."""
+
+    example: Example
+    publication_id: int
+    keys: set[str]
+
+
+def level_decisions(database_url: str) -> list[LevelDecision]:
+    """Every paper whose level a person set (``tracker review grade``, the review queue, ``not
+    relevant``: the latest decision per paper; a confirmation counts), with the keys it is
+    matched on (``PMID:n``, ``DOI:x``, ``store:...``). An absent SQLite file has none."""
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and (not url.database or
                                                not Path(url.database).is_file()):
         return []
+    from sqlalchemy import select
+
     from tracker.contract import paper_from_row
     from tracker.db.engine import open_store, session
     from tracker.db.models import Publication
-    from tracker.evidence.effective import effective_grades
+    from tracker.evidence.overrides import load_decisions
 
-    out: list[Example] = []
-    with session(open_store(database_url)) as s:
-        for pub_id, grade in effective_grades(s).items():
-            if "level" not in grade.overridden:
-                continue
-            row = s.get(Publication, pub_id)
-            if row is None:
-                continue
-            paper = paper_from_row(row)
-            paper.id = f"store:{row.pmid or row.doi or row.id}"
-            if paper.id not in known:
-                out.append(Example(paper, grade.level, {}, f"override of publication {pub_id}"))
+    engine = open_store(database_url)
+    out: list[LevelDecision] = []
+    try:
+        with session(engine) as s:
+            decisions = load_decisions(s)
+            decided = sorted(decisions.papers_decided("level"))
+            for start in range(0, len(decided), 500):
+                rows = s.execute(select(Publication).where(  # type: ignore[call-overload]
+                    Publication.id.in_(decided[start:start + 500]))).scalars()  # type: ignore[union-attr]
+                for row in rows:
+                    found = decisions.latest[("grade", row.id, None, "level")]
+                    paper = paper_from_row(row)
+                    paper.id = f"store:{row.pmid or row.doi or row.id}"
+                    keys = example_keys(paper.id)
+                    if row.pmid:
+                        keys.add(f"pmid:{row.pmid}".lower())
+                    if row.doi:
+                        keys.add(f"doi:{row.doi}".lower())
+                    source = (f"override {found.override_id} of publication {row.id} "
+                              f"by {found.author}")
+                    out.append(LevelDecision(Example(paper, found.value, {}, source), row.id, keys))
+    finally:
+        engine.dispose()
+    out.sort(key=lambda d: d.publication_id)
     return out
+
+
+def examples_from_store(database_url: str, *, known: set[str]) -> list[Example]:
+    """Papers whose level a person set in review, as examples, leaving out those already
+    among the ``known`` example ids (matched as ``example_keys`` says)."""
+    known_keys = {key for paper_id in known for key in example_keys(paper_id)}
+    return [d.example for d in level_decisions(database_url) if not d.keys & known_keys]
+
+
+def with_level_decisions(examples: list[Example], decisions: list[LevelDecision]
+                         ) -> tuple[list[Example], dict[str, int]]:
+    """The labelled examples with people's level decisions applied: an example whose paper a
+    person decided takes that person's level (the paper's text stays the file's); a decided
+    paper in no file is added. Returns the examples and the counts ``relabelled`` (the level
+    changed), ``confirmed`` (the file already had it) and ``added``."""
+    by_key: dict[str, LevelDecision] = {}
+    for decision in decisions:
+        for key in decision.keys:
+            by_key.setdefault(key, decision)
+    used: set[int] = set()
+    out: list[Example] = []
+    counts = {"relabelled": 0, "confirmed": 0, "added": 0}
+    for example in examples:
+        match = next((by_key[k] for k in sorted(example_keys(example.paper.id)) if k in by_key),
+                     None)
+        if match is None or match.publication_id in used:
+            out.append(example)
+            continue
+        used.add(match.publication_id)
+        level = match.example.level
+        if level == example.level:
+            counts["confirmed"] += 1
+            out.append(example)
+            continue
+        counts["relabelled"] += 1
+        out.append(Example(example.paper, level, example.features,
+                           f"{example.source} relabelled {example.level or 'none'} -> "
+                           f"{level or 'none'} by {match.example.source}"))
+    for decision in decisions:
+        if decision.publication_id not in used:
+            used.add(decision.publication_id)
+            counts["added"] += 1
+            out.append(decision.example)
+    return out, counts

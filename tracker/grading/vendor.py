@@ -1,21 +1,33 @@
 """Vendor independence: is the paper (co-)authored or (co-)funded by the product's vendor?
 
-Evidence, strongest first:
-1. an affiliation, the funding or the conflict statement names the vendor -> ``False``;
+"The vendor" is the linked products' company under any of its names and aliases, and the
+companies that owned it in the paper's year (completed acquisitions in
+``tracker/resources/market_events.toml``, owners of owners too, a rebrand's new name):
+``vendor_names``. Evidence, strongest first:
+
+1. an affiliation names the vendor, or a clause of the funding or conflict statement names
+   it without denying the tie (any role: employee, consultant, shareholder, founder,
+   advisory board, speaker, grant or research support) -> ``False``; "No author has a
+   financial relationship with Brainomix" denies the tie, "... no conflicts except A.B.,
+   who consults for Brainomix" does not;
 2. without a known vendor: an author affiliated with a company (legal suffix such as Inc.,
-   GmbH, B.V., or a known imaging-AI company) or a conflict statement declaring employment,
-   ownership or stock -> ``False``;
-3. a conflict statement declaring none, or one that names no vendor -> ``True``;
-4. otherwise ``None`` (the text does not say).
+   GmbH, B.V., or a known imaging-AI company), a conflict statement declaring employment,
+   shares or founding, or a paid role for a named company -> ``False``;
+3. a conflict statement declaring none, denying any tie to the vendor, or naming other
+   companies only; or a funding statement naming no vendor -> ``True``;
+4. otherwise ``None``: the text does not say (academic affiliations alone do not say
+   whether an author has ties to the vendor).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from tracker.contract import PaperRecord, ProductRecord
 from tracker.names import fold, legal_form_in_text, normalize_company
+from tracker.resources import GENERIC_TAIL, core_name, known_names, owners_at
 
 KNOWN_VENDORS: tuple[str, ...] = (
     "Aidoc", "Aidence", "Annalise", "Arterys", "Avicenna.AI", "Behold.ai", "Brainomix",
@@ -45,14 +57,10 @@ NO_CONFLICT = re.compile(
     r"declare(?:s|d)? (?:that )?(?:they have )?no|did not receive any (?:specific )?funding|"
     r"^\s*none\.?\s*$|no funding)\b", re.IGNORECASE | re.MULTILINE)
 INDUSTRY_ROLE = re.compile(
-    r"\b(employee|employed by|employment|shareholder|stockholder|stock options?|"
-    r"holds? (?:stock|shares|equity)|equity|founder|co-?founder|ceo|cto|cmo|"
+    r"\b(employees?|employed by|employment|shareholders?|stockholders?|stock options?|"
+    r"owners?|co-?owners?|owns|"
+    r"holds? (?:stock|shares|equity)|equity|founders?|co-?founders?|ceo|cto|cmo|"
     r"chief (?:medical|executive|technology) officer)\b", re.IGNORECASE)
-
-
-GENERIC_TAIL = {"medical", "technologies", "technology", "healthcare", "health", "imaging",
-                "solutions", "systems", "diagnostics", "private", "ai", "software", "group",
-                "holdings", "international", "labs", "analytics", "co", "company"}
 
 
 def vendor_variants(names: Iterable[str]) -> list[str]:
@@ -121,42 +129,171 @@ def _corporate_affiliation(affiliations: list[str]) -> str | None:
     return None
 
 
-def vendor_independence(paper: PaperRecord, *, vendors: Iterable[str] = ()
-                        ) -> tuple[bool | None, str]:
+def _clauses(text: str) -> list[str]:
+    """A statement cut into clauses: at semicolons and at sentence ends (a full stop, then
+    a capital), not after initials ("A.B.") or legal forms ("Inc.")."""
+    out: list[str] = []
+    for part in re.split(r";|\n+", text or ""):
+        start = 0
+        for end in _SENTENCE_END.finditer(part):
+            before = part[start:end.start() + 1].split()
+            last = before[-1] if before else ""
+            if re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]?\.", last) or legal_form_in_text(last):
+                continue
+            out.append(part[start:end.start() + 1])
+            start = end.end()
+        out.append(part[start:])
+    return [c.strip() for c in out if c.strip()]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_NEGATION = re.compile(r"\b(?:no|not|none|nor|neither|never|without|nothing)\b|n't\b", re.I)
+_EXCEPTION = re.compile(r"\b(?:except|excepting|other than|apart from|besides|but|however|"
+                        r"although|beyond|aside from|save for|with the exception)\b", re.I)
+WEAK_ROLE = re.compile(
+    r"\b(consult\w*|advis\w*|speaker\w*|lectur\w*|honorari\w*|grants?|research support|"
+    r"supported by|funded by|funding from|royalt\w*|fees?|paid|compensat\w*|travel|"
+    r"sponsor\w*|patents?|licen[cs]\w*|board)\b", re.IGNORECASE)
+"""Roles that tie an author to a company only when the company is named with them."""
+_TIE_WORDS = re.compile(r"\b(?:employ\w*|consult\w*|grants?|fees?|stock|shares?|sharehold\w*|"
+                        r"equity|found\w*|advis\w*|speaker\w*|honorari\w*|royalt\w*|paid|"
+                        r"funded|funding|support\w*|receiv\w*|owns?|holds?)\b", re.IGNORECASE)
+"""Words after an exception ("except A.B., who is an employee of ...") that make it one."""
+
+
+def _negated(clause: str, hit: str) -> bool:
+    """The clause denies the tie to ``hit`` ("No author has a financial relationship with
+    Brainomix", "none related to AZmed") and makes no exception ("... except A.B., who
+    consults for Brainomix")."""
+    padded = f" {fold(clause)} "
+    at = padded.find(f" {fold(hit)} ")
+    before = padded[:at] if at >= 0 else padded
+    before = before.replace(" no longer ", " ")
+    denial = _NEGATION.search(before)
+    if not denial:
+        return False
+    exception = _EXCEPTION.search(clause, denial.start())
+    return not (exception and _TIE_WORDS.search(clause, exception.end()))
+
+
+def _tie(statements: list[str], names: Iterable[str]) -> tuple[str, str] | None:
+    """The first clause of ``statements`` that names one of ``names`` and does not deny the
+    tie: ``(name, clause)``."""
+    listed = list(names)
+    for statement in statements:
+        for clause in _clauses(statement):
+            hit = mentions(clause, listed)
+            if hit and not _negated(clause, hit):
+                return hit, clause
+    return None
+
+
+def _denies(statements: list[str], names: Iterable[str]) -> str | None:
+    """A clause that names one of ``names`` only to deny any tie to it."""
+    listed = list(names)
+    for statement in statements:
+        for clause in _clauses(statement):
+            hit = mentions(clause, listed)
+            if hit and _negated(clause, hit):
+                return clause
+    return None
+
+
+def _industry_role(conflicts: str) -> str | None:
+    """Without a known vendor: a clause declaring employment, shares or founding, or a paid
+    role (consulting, grants, speaking, advisory boards) for a named company."""
+    for clause in _clauses(conflicts):
+        role = INDUSTRY_ROLE.search(clause)
+        if role and not _negated(clause, role.group(0)):
+            return clause
+        weak = WEAK_ROLE.search(clause)
+        company = mentions(clause, KNOWN_VENDORS)
+        if weak and company and not _negated(clause, company):
+            return clause
+        if weak and not _negated(clause, weak.group(0)) and any(
+                _segment_has_legal_form(seg.split()) for seg in _SEGMENTS.split(clause)):
+            return clause
+    return None
+
+
+def vendor_names(vendors: Iterable[str], year: int | None, *,
+                 events_file: str | Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """The names that stand for the vendor in a paper of ``year``: the vendor's names and
+    aliases (also those of the market events file), and the companies that owned it in that
+    year or before (completed acquisitions; owners of owners too; a rebrand's new name), as
+    matching variants; and, for each owner's variant, why it counts ("owner of Aidence since
+    2022-01")."""
+    given = [v for v in vendors if v and v.strip()]
+    if not given:
+        return [], {}
+    names = known_names(events_file)
+    own: list[str] = list(given)
+    for vendor in given:
+        for key in (normalize_company(vendor), core_name(vendor)):
+            own.extend(names.get(key, []))
+    owner_reason: dict[str, str] = {}
+    for owner, reason in owners_at(own, year, path=events_file):
+        for alias in [owner, *names.get(normalize_company(owner), []),
+                      *names.get(core_name(owner), [])]:
+            for variant in vendor_variants([alias]):
+                owner_reason.setdefault(variant, f"{owner}, {reason}")
+    variants = vendor_variants(own)
+    extra = [v for v in owner_reason if v not in variants]
+    for v in variants:
+        owner_reason.pop(v, None)
+    return variants + extra, owner_reason
+
+
+def vendor_independence(paper: PaperRecord, *, vendors: Iterable[str] = (),
+                        events_file: str | Path | None = None) -> tuple[bool | None, str]:
     """``(value, why)`` for one paper; ``vendors`` are the linked products' company names
-    and aliases (empty when unknown)."""
-    names = vendor_variants(v for v in vendors if v and v.strip())
-    statements = " ".join([paper.conflicts, *paper.funding])
+    and aliases (empty when unknown). The vendor's owners in the paper's year (from
+    ``events_file``, default the packaged ``market_events.toml``) count as the vendor."""
+    names, owner_of = vendor_names(vendors, paper.year, events_file=events_file)
+    statements = [paper.conflicts, *paper.funding]
     body = f"{paper.abstract}"
+
+    def who(hit: str) -> str:
+        key = fold(hit)
+        return f"the vendor's owner {owner_of[key]}" if key in owner_of else f"the vendor {hit}"
+
     if names:
         for aff in paper.affiliations:
             hit = mentions(aff, names)
             if hit:
-                return False, f"affiliation names the vendor {hit}: {aff[:120]}"
-        hit = mentions(statements, names)
-        if hit:
-            return False, f"funding/conflicts name the vendor {hit}"
+                return False, f"affiliation names {who(hit)}: {aff[:120]}"
+        tie = _tie(statements, names)
+        if tie:
+            return False, f"funding/conflicts name {who(tie[0])}: {tie[1][:160]}"
         funded = re.search(r"(funded|supported|sponsored|provided) by ([^.;]+)", body, re.I)
-        if funded and mentions(funded.group(2), names):
-            return False, f"abstract: {funded.group(0)[:120]}"
+        if funded:
+            hit = mentions(funded.group(2), names)
+            if hit:
+                return False, f"abstract: {funded.group(0)[:120]} ({who(hit)})"
     else:
         corporate = _corporate_affiliation(paper.affiliations)
         if corporate:
             return False, f"company affiliation: {corporate[:120]}"
-        if INDUSTRY_ROLE.search(paper.conflicts) and not NO_CONFLICT.search(paper.conflicts):
-            return False, "conflicts declare employment or ownership in industry"
-        hit = mentions(statements, KNOWN_VENDORS)
-        if hit and not NO_CONFLICT.search(statements):
-            return False, f"funding/conflicts name the company {hit}"
+        role = _industry_role(paper.conflicts)
+        if role:
+            return False, f"conflicts declare a tie to industry: {role[:160]}"
+        tie = _tie(statements, KNOWN_VENDORS)
+        if tie:
+            return False, f"funding/conflicts name the company {tie[0]}: {tie[1][:160]}"
     if NO_CONFLICT.search(paper.conflicts):
         return True, "conflict statement declares none"
-    if paper.conflicts.strip() and names:
-        return True, "conflict statement names no vendor"
-    if paper.funding and names:
-        return True, "funding names no vendor"
+    if names and _denies(statements, names):
+        return True, "conflict statement denies any tie to the vendor"
+    if paper.conflicts.strip():
+        if names:
+            return True, "conflict statement names neither the vendor nor its owner"
+        return True, "conflict statement declares no tie to an imaging company"
+    if any(f.strip() for f in paper.funding):
+        return True, "funding names no vendor" if names else "funding names no company"
     if paper.affiliations:
-        return True, "no author affiliation names a company and no conflict is declared"
-    return None, "the text does not say"
+        return None, ("the text does not say: no conflict statement or funding, and the "
+                      "affiliations name no company")
+    return None, "the text does not say: no conflict statement, funding or affiliation"
 
 
 def vendor_finder(products: Iterable[ProductRecord]) -> Callable[[PaperRecord], list[str]]:

@@ -140,7 +140,8 @@ class CandidateFinder:
                    and (o.field, o.sentence) == (s.field, s.sentence) for o in sightings):
                 continue  # "ChestLink (Oxipit, Vilnius)": the company attributes a named product
             pool = tuple(sorted(pooled[(s.field, m.start, m.end)]))
-            keys, resolved = self._resolve(pool, topics, paper.text)
+            local = s.sentence[max(0, s.sentence.find(m.text)):]
+            keys, resolved = self._resolve(pool, topics, paper.text, local)
             for key in keys:
                 if key in m.targets:
                     self._add(candidates, key, m.kind, s, companies)
@@ -161,6 +162,9 @@ class CandidateFinder:
             return True
         if m.company in companies or m.marked:
             return True
+        if m.very_common and _capitalised_word(m.text):
+            # "RAPID perfusion software", "from Philips, Siemens and RAPID packages"
+            return bool(SOFTWARE.search(_near(s, 70)))
         if m.very_common or (m.plain and not _capitalised_word(m.text)):
             return False
         return bool(SOFTWARE.search(_near(s)))
@@ -174,7 +178,7 @@ class CandidateFinder:
         low = text.lower()
         return sum(1 for w in words if re.search(rf"\b{re.escape(w)}\b", low)) / len(words)
 
-    def _resolve(self, targets: tuple[str, ...], topics: Topics, text: str
+    def _resolve(self, targets: tuple[str, ...], topics: Topics, text: str, local: str = ""
                  ) -> tuple[list[str], bool]:
         """The family members or company products the paper's topic points at, and whether
         the paper decides between them. Ties are kept only for members with a finding of
@@ -186,33 +190,47 @@ class CandidateFinder:
             fit = agreement(self.topics[key], topics)
             if fit.conflict:
                 continue
-            if fit.findings > 0 or (len(targets) == 1 and (
-                    fit.modality > 0 or not self.topics[key].findings)):
+            if fit.findings > 0 or (len(targets) == 1 and fit.modality > 0):
                 # most shared findings, then fewest of its own findings the paper lacks
-                rank = (fit.findings, self._named(key, text),
+                rank = (fit.weight, self._named(key, text),
                         -(fit.product_findings - fit.findings), fit.modality)
                 scored.append((rank, fit.weight, key))
         if not scored:
             # the paper names the family or vendor but not what it studies: every member
             # that does not conflict goes to review (a short list only)
             open_ = [key for key in targets if not agreement(self.topics[key], topics).conflict]
-            return (open_, False) if 1 < len(open_) <= MAX_UNRESOLVED else ([], True)
-        best = max(rank for rank, _, _ in scored)
-        top = [key for rank, _, key in scored if rank == best]
-        if len(top) == 1:
-            return top, True
-        own = [key for key in top if self._own_finding(key, top, topics)]
+            return (open_, False) if 0 < len(open_) <= MAX_UNRESOLVED else ([], True)
+        heaviest = max(weight for _, weight, _ in scored)
+        pool = sorted(((rank, key) for rank, weight, key in scored if weight * 2 >= heaviest),
+                      reverse=True)
+        if len(pool) == 1:
+            return [pool[0][1]], True
+        keys = _representatives(pool, self.topics, topics)
+        if len(keys) == 1:
+            return keys, True
+        peak = max(topics.findings[f] for key in keys for f in self.topics[key].findings
+                   if f in topics.findings)
+        # a head-to-head within one vendor ("Aidoc ICH and PE"): members whose own finding
+        # the paper names prominently; a suite ("Brainomix 360, which gives ASPECTS, vessel
+        # occlusion and perfusion"): members whose own finding the rest of the sentence names
+        near = Topics.of(local)
+        own = [key for key in keys if self._own_finding(key, keys, topics, peak / 2)
+               or self._own_finding(key, keys, near, 1)]
         if own:
             return own, True
-        return top, False
+        if pool[0][0] > pool[1][0]:
+            return [pool[0][1]], True
+        return [key for rank, key in pool if rank == pool[0][0]], False
 
-    def _own_finding(self, key: str, tied: list[str], topics: Topics) -> bool:
-        """The paper names a finding of ``key`` that no other tied member has."""
+    def _own_finding(self, key: str, tied: list[str], topics: Topics, least: float) -> bool:
+        """The paper names, at least ``least`` times, a finding of ``key`` that no other
+        tied member has."""
         others: set[str] = set()
         for other in tied:
             if other != key:
                 others.update(self.topics[other].findings)
-        return any(f in topics.findings and f not in others for f in self.topics[key].findings)
+        return any(topics.findings.get(f, 0) >= max(1.0, least) and f not in others
+                   for f in self.topics[key].findings)
 
     def _add(self, candidates: dict[str, Candidate], key: str, via: str, s: Sighting,
              companies: set[str]) -> None:
@@ -220,6 +238,21 @@ class CandidateFinder:
         cand.sightings.append(s)
         cand.strong = cand.strong or (s.mention.strong and via == "product")
         cand.company_named = cand.company_named or self.products[key].company_key in companies
+
+
+def _representatives(pool: list[tuple[Any, str]], product_topics: dict[str, Topics],
+                     paper: Topics) -> list[str]:
+    """One member per set of findings the paper names: "BriefCase (PE)" and "BriefCase
+    (iPE)" both match a paper on embolism; the better ranked (fewer findings the paper
+    lacks) stands for both. ``pool`` is sorted best first."""
+    seen: set[frozenset[str]] = set()
+    out = []
+    for _, key in pool:
+        shared = frozenset(f for f in product_topics[key].findings if f in paper.findings)
+        if shared not in seen:
+            seen.add(shared)
+            out.append(key)
+    return out
 
 
 def _purpose_sentences(abstract: str) -> list[str]:
@@ -251,13 +284,13 @@ def _capitalised_word(text: str) -> bool:
                for w in re.findall(r"[A-Za-z]+", text))
 
 
-def _near(s: Sighting) -> str:
+def _near(s: Sighting, width: int = _NEAR) -> str:
     """The words around a mention inside its sentence."""
     text = s.sentence
     at = text.find(s.mention.text)
     if at < 0:
         return text
-    return text[max(0, at - _NEAR):at + len(s.mention.text) + _NEAR]
+    return text[max(0, at - width):at + len(s.mention.text) + width]
 
 
 def _annotates(m: Mention, mentions: list[Mention], text: str) -> bool:

@@ -36,7 +36,8 @@ EVALUATION = re.compile(
     r"deploy\w*|implement\w*|install\w*|integrat\w*|impact|effect\w*|outperform\w*|"
     r"reader|readers|benchmark\w*|run|ran|classif\w*|scor(e|ed|es|ing)|triag\w*|"
     r"quantif\w*|segment\w*|computed|calculated|estimat\w*|reliab\w*|reproducib\w*|"
-    r"prospective\w*|retrospective\w*|cases|patients|examinations|scans|radiographs)\b", _I)
+    r"prospective\w*|retrospective\w*|cases|patients|examinations|scans|radiographs|"
+    r"determin\w*|shorten\w*|reduc\w*|improv\w*|prioriti[sz]\w*|worklist|turnaround)\b", _I)
 CITATION = re.compile(
     r"\b(such as|e\.g\.|for example|for instance|like|previous(ly)?|prior (studies|work|"
     r"reports|literature)|has been (shown|reported|described|demonstrated|validated)|"

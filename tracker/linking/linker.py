@@ -11,6 +11,8 @@ base: weak name        0.45     a short or everyday name confirmed by its compan
 base: family           0.40     "Lunit INSIGHT", "BriefCase": the topic picked the member
 base: company only     0.35     "a commercial algorithm (Aidoc)": the topic picked it
 in the title           +0.25    titles name what a paper is about
+in the aim             +0.10    the purpose or objective sentence names it (family or company
+                                names only: own names already count enough)
 evaluated              +0.15    a mention sentence reports the study (not background)
 named again            +0.05    each further sentence naming it (at most +0.10)
 company named too      +0.05    for a product name: the vendor appears in text or affiliations
@@ -58,6 +60,7 @@ LINK_THRESHOLD = 0.6
 NEAR_MISS = 0.4
 BASE = {"product": 0.55, "weak": 0.45, "family": 0.40, "company": 0.35}
 TITLE_BONUS = 0.25
+AIM_BONUS = 0.10
 EVALUATED_BONUS = 0.15
 REPEAT_BONUS, REPEAT_MAX = 0.05, 0.10
 COMPANY_BONUS = 0.05
@@ -162,10 +165,15 @@ class Linker:
         passing = [link for cand, link in scored if link.score >= self.threshold
                    and not (cand.unresolved and cand.via != "product")]
         head_to_head = len({link.product for link in passing}) > 1
+        per_sentence: dict[tuple[str, str], int] = {}
+        for cand in analysis.candidates.values():
+            for key in {(s.field, s.sentence) for s in cand.sightings}:
+                per_sentence[key] = per_sentence.get(key, 0) + 1
         for cand, link in scored:
             link.role = candidate_role(
-                [(s.sentence, s.mention.text, s.evaluative, s.citing, s.section)
-                 for s in cand.sightings], head_to_head=head_to_head)
+                [(s.sentence, s.mention.text, s.evaluative, s.citing, s.section,
+                  per_sentence.get((s.field, s.sentence), 1)) for s in cand.sightings],
+                head_to_head=head_to_head)
             if link.role not in EVIDENCE_ROLES:
                 mentions.append(link)
             elif cand.unresolved and cand.via != "product":
@@ -192,6 +200,9 @@ class Linker:
         parts: dict[str, float] = {"base": base}
         if any(s.section == "title" for s in sightings):
             parts["title"] = TITLE_BONUS
+        if cand.via != "product" and "title" not in parts and any(
+                s.section == "purpose" and s.evaluative for s in sightings):
+            parts["aim"] = AIM_BONUS
         if any(s.evaluative for s in sightings):
             parts["evaluated"] = EVALUATED_BONUS
         n_sentences = len({(s.field, s.sentence) for s in sightings})

@@ -105,7 +105,8 @@ def _store(engine: Engine, results: list[PaperResult], digests: dict[Any, str], 
                                        evidence=link.evidence[:2000], model_version=version))
             for mention in result.mentions:
                 s.add(PaperMention(publication_id=pid, product_id=int(mention.product),
-                                   role=mention.role, evidence=mention.evidence[:2000],
+                                   role=mention.role, score=mention.score,
+                                   evidence=mention.evidence[:2000],
                                    model_version=version))
             state = s.get(LinkState, pid) or LinkState(publication_id=pid, model_version=version)
             state.model_version, state.content_hash = version, digests.get(pid, "")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
 EVALUATED = "evaluated"
 COMPARED = "compared"
@@ -43,10 +42,14 @@ TOOL = re.compile(
     r"screen|find|triage|enrol|recruit|build|curate|assemble|collect|label|annotate|"
     r"pre-?select|exclude)\w*|selection (tool|criteri\w*)|case[- ]finding|to select patients|"
     r"(imaging |patient )?selection (was |were )?(performed|done|made) (with|using|by)|"
-    r"(mismatch|core|penumbra|perfusion)[^.;]{0,40}(estimated|assessed|determined|measured|"
-    r"calculated) (with|using|by)|(estimated|determined|calculated|measured) (with|using|by) "
+    r"(eligib\w*|inclusion criteri\w*|all patients had|evidence of salvageable)[^.;]{0,200}"
+    r"\b(processed|estimated|assessed|determined|measured|calculated) (with|using|by)|(estimated|determined|calculated|measured) (with|using|by) "
     r"(automated|automatic) (software|perfusion)|eligib\w+ [^.;]{0,60}(using|with|by)|"
-    r"dataset (was |were )?(built|curated|assembled|collected|labell?ed)|(labels?|"
+    r"dataset (was |were )?(built|curated|assembled|collected|labell?ed)|"
+    r"(found|identified|retrieved|detected) by (querying|searching)|querying the (flags|"
+    r"alerts|output)|(cases?|patients?|studies|examinations) (were |was )?(identified|found|"
+    r"retrieved)\b[^.;]{0,80}\b(with|using|by)|(reconstructed|measured|processed|"
+    r"post-?processed|analy[sz]ed|read) (\w+ ){0,3}on [^;]{0,60}workstations?|(labels?|"
     r"annotations?) (were |was )?(generated|produced|obtained) (with|using|by))\b", _I)
 REFERENCE_STANDARD = re.compile(
     r"\b(as (the )?(reference|ground[- ]truth|gold[- ]standard)|served as (the )?(reference|"
@@ -66,27 +69,22 @@ METRIC = re.compile(
     r"performance)\b", _I)
 
 
-class SightingLike(Protocol):
-    sentence: str
-    section: str
-    evaluative: bool
-    citing: bool
-
-    @property
-    def mention_text(self) -> str: ...
-
-
 def _clause(sentence: str, name: str) -> str:
-    """The words around a name: up to 120 characters before and 60 after."""
+    """The words around a name: the sentence up to it and 60 characters after."""
     at = sentence.find(name)
     if at < 0:
         return sentence
-    return sentence[max(0, at - 120):at + len(name) + 60]
+    return sentence[:at + len(name) + 60]
 
 
-def sighting_role(sentence: str, name: str, *, evaluative: bool, citing: bool) -> str | None:
-    """A non-evidence role one sentence gives the named product, or ``None``."""
+def sighting_role(sentence: str, name: str, *, evaluative: bool, citing: bool,
+                  named_in_sentence: int = 1) -> str | None:
+    """A non-evidence role one sentence gives the named product, or ``None``. In a sentence
+    naming several products the list cue may stand anywhere ("Six applications were hosted:
+    A, B, ... and F")."""
     near = _clause(sentence, name)
+    if named_in_sentence >= 2 and LIST.search(sentence) and not METRIC.search(sentence):
+        return LISTED
     if REFERENCE_STANDARD.search(near):
         return REFERENCE
     measured = METRIC.search(sentence) is not None  # its results are reported: evaluated
@@ -99,16 +97,17 @@ def sighting_role(sentence: str, name: str, *, evaluative: bool, citing: bool) -
     return None
 
 
-def candidate_role(sentences: Sequence[tuple[str, str, bool, bool, str]], *,
+def candidate_role(sentences: Sequence[tuple[str, str, bool, bool, str, int]], *,
                    head_to_head: bool) -> str:
     """The role of a candidate from its sightings ``(sentence, name, evaluative, citing,
-    section)``: a non-evidence role when every non-title sighting gives one, else
-    ``compared`` in a head-to-head paper, else ``evaluated``."""
+    section, products named in the sentence)``: a non-evidence role when every non-title
+    sighting gives one, else ``compared`` in a head-to-head paper, else ``evaluated``."""
     roles = []
-    for sentence, name, evaluative, citing, section in sentences:
+    for sentence, name, evaluative, citing, section, named in sentences:
         if section == "title":
             return COMPARED if head_to_head else EVALUATED
-        roles.append(sighting_role(sentence, name, evaluative=evaluative, citing=citing))
+        roles.append(sighting_role(sentence, name, evaluative=evaluative, citing=citing,
+                                   named_in_sentence=named))
     if roles and all(r is not None for r in roles):
         # the strongest non-evidence role: reference > tool > listed > cited
         for role in (REFERENCE, USED_AS_TOOL, LISTED, CITED):

@@ -27,7 +27,7 @@ _MODALITY_FIELD = {"x-ray": "xr", "xray": "xr", "radiography": "xr", "cr": "xr",
 
 FINDINGS: dict[str, re.Pattern[str]] = {
     "haemorrhage": re.compile(r"(?i:h(a)?emorrhag\w*|\bbleed\w*)|\bICH\b"),
-    "occlusion": re.compile(r"vessel occlusion|\bLVOs?\b|occlusion|thrombectomy", _I),
+    "occlusion": re.compile(r"vessel occlusion|\bLVOs?\b|occlusion", _I),
     "perfusion": re.compile(r"perfusion|penumbra|ischemic core|ischaemic core|\bCTP\b|mismatch", _I),
     "aspects": re.compile(r"(?i:alberta stroke|early isch\w*)|\bASPECTS\b"),
     "embolism": re.compile(r"(?i:embol\w*)|\bi?PEs?\b|\bCTPA\b"),
@@ -49,6 +49,8 @@ FINDINGS: dict[str, re.Pattern[str]] = {
     "prostate": re.compile(r"prostat\w*|PI-RADS", _I),
     "cardiac": re.compile(r"coronar\w*|cardiac|\bFFR\w*|calcium scor\w*|myocard\w*", _I),
     "liver": re.compile(r"\bliver\b|hepat\w*", _I),
+    "head_trauma": re.compile(r"(?i:traumatic brain|head (injur\w*|trauma)|midline shift|basal "
+                              r"cistern\w*|intracranial lesions?)|\bTBI\b"),
     "stroke": re.compile(r"stroke|infarct\w*|isch(a)?emi\w*", _I),
     "image_quality": re.compile(r"denois\w*|noise reduction|image quality|accelerat\w*|"
                                 r"reconstruction|low[- ]dose|super[- ]resolution", _I),

@@ -252,17 +252,24 @@ def prepare_text(text: str) -> str:
     return re.sub(r"\s*([=<>≥≤])\s*", r" \1 ", text or "")
 
 
+def sentence_kinds(texts: list[str], section: str = "unknown") -> tuple[list[str], list[bool]]:
+    """The abstract section of each sentence (a heading carries on to the next one) and
+    whether it is hedged (``HEDGE``)."""
+    kinds: list[str] = []
+    hedged: list[bool] = []
+    current = section
+    for text in texts:
+        current = _section_of(text, current)
+        kinds.append(current)
+        hedged.append(bool(HEDGE.search(text)))
+    return kinds, hedged
+
+
 def match_cues(doc: Any, matcher: Any, *, first_sentence: int = 1,
                section: str = "unknown") -> list[Cue]:
     """Cues in one processed text; sentence numbers start at ``first_sentence``."""
     sentences = list(doc.sents)
-    kinds: list[str] = []
-    hedged: list[bool] = []
-    current = section
-    for sent in sentences:
-        current = _section_of(sent.text, current)
-        kinds.append(current)
-        hedged.append(bool(HEDGE.search(sent.text)))
+    kinds, hedged = sentence_kinds([sent.text for sent in sentences], section)
     cues: list[Cue] = []
     seen: set[tuple[str, int, int]] = set()
     sent_of = [0] * len(doc)
@@ -279,3 +286,117 @@ def match_cues(doc: Any, matcher: Any, *, first_sentence: int = 1,
         cues.append(Cue(label=label, text=doc[start:end].text, sentence=first_sentence + i,
                         section=kinds[i], hedged=hedged[i]))
     return cues
+
+
+# --- Design phrases ----------------------------------------------------------------------
+# Study features are read with regular expressions over one sentence at a time (the
+# grading layer knows each sentence's section), because they turn on small words the token
+# patterns above do not see: negations ("not prospective"), quantifiers with modifiers in
+# between ("several Catalan stroke centres", "two children's hospitals"), and whether a
+# retrospective analysis only reuses prospectively collected data.
+
+_NUM_WORDS = ("two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+              "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+              "dozens of|hundreds of")
+MULTI_QUANTIFIER = (r"(?:several|multiple|various|numerous|many|diverse|different|"
+                    r"a (?:number|range|variety|total) of|" + _NUM_WORDS + r"|\d{1,3})")
+"""Words that count more than one ("several", "multiple", "three", "12")."""
+_STOP = (r"(?:from|in|at|of|with|across|by|to|for|per|than|the|were|was|and|or|which|that|"
+         r"who|where|between|among|within|over|under|on|into|during|after|before|each|"
+         r"these|those|their|its|our)")
+MODIFIER = r"(?:(?!" + _STOP + r"\b)[A-Za-z][\w'\u2019.&-]*\s+)"
+"""One word that may stand between a quantifier and its noun ("Catalan", "children's")."""
+SITE_PLURAL = (r"(?:cent(?:er|re)s|hospitals|sites|institutions|institutes|clinics|practices|"
+               r"facilities|(?:health|hospital|healthcare|health care) systems|trusts|units|"
+               r"departments|universities|health boards|health authorities|emergency rooms)")
+SITE_SINGULAR = (r"(?:cent(?:er|re)|hospital|site|institution|institute|clinic|practice|"
+                 r"facility|(?:health|hospital|healthcare) system|trust|unit|department|"
+                 r"university)")
+CORE_SITES = r"(?:cent(?:er|re)s|hospitals|sites|institutions)"
+NOT_A_SITE = re.compile(
+    r"\b(anatomic\w*|body|biopsy|injection|metasta\w*|tumou?r|lesions?|skeletal|bone|"
+    r"measurement|sampling|puncture|binding|web|cortical|disease|hounsfield|arbitrary|"
+    r"vascular|nodal|organ|recurrence|infection|surgical|catheter|access|care)\b", re.I)
+"""Words that make "sites"/"units" anatomy or measurement, not places of care."""
+
+MULTI_SITE_WORD = re.compile(
+    r"\bmulti[- ]?(?:cent(?:er|re|ric)|centred|institution(?:al)?|sites?|hospitals?|"
+    r"vendor-?multi-?cent(?:er|re))\b|\b(?:nationwide|nation-wide|hub[- ]and[- ]spoke)\b",
+    re.IGNORECASE)
+MULTI_SITE_COUNT = re.compile(
+    r"(?<![\w.,%-])(" + MULTI_QUANTIFIER + r")\s+(?:" + MODIFIER + r"){0,3}?(" + SITE_PLURAL
+    + r")\b(?!\s+of\s+(?:the\s+)?(?:body|disease|metasta|involvement|injury|fracture|interest))",
+    re.IGNORECASE)
+MULTI_SITE_PLURAL = re.compile(
+    r"\b(?:from|at|across|among|between|in|within)\s+(?:(?:the|participating|partner|"
+    r"affiliated|contributing|collaborating|other|all|both)\s+)?(?:" + MODIFIER
+    + r"){0,3}?(" + CORE_SITES + r")\b")
+"""A plain plural after a preposition ("from centres in Germany", "across hub and spoke
+hospitals"); lower case, so "Oxford University Hospitals" (a name) is not one."""
+SINGLE_SITE_WORD = re.compile(
+    r"\b(?:single|mono|one)[- ]?(?:cent(?:er|re|ric)|centred|institution(?:al)?|site|"
+    r"hospital)(?![-\w])(?!\s+(?:and|or|to)\b)", re.IGNORECASE)
+SINGLE_SITE = re.compile(
+    r"\b(?:(?:at|in|from|within|to|of|by)\s+)?(a|an|one|a single|one single|single)\s+"
+    r"(" + MODIFIER + r"{0,3}?)(" + SITE_SINGULAR + r")\b(?![-\w])(?!\s+(?:" + SITE_SINGULAR
+    + r"|medical|network|networks|"
+    r"system|systems|group|groups|consortium|stay|stays|admissions?|settings?|environment|"
+    r"based|wide|level|visits?|discharge|beds?|information|records?|staff|pacs|workflow|"
+    r"employees?|physicians?|radiologists?|and|or)\b)", re.IGNORECASE)
+SITE_ADJECTIVES = re.compile(
+    r"^(?:tertiary|quaternary|primary|secondary|academic|university|teaching|community|"
+    r"regional|district|"
+    r"general|large|single|private|public|urban|rural|referral|county|children's|"
+    r"children\u2019s|cancer|comprehensive|national|major|trauma|stroke|imaging|radiology|"
+    r"breast|screening|specialized|specialised|care|medical|[A-Z][\w-]+)$")
+"""Words that make "a ... hospital" the study's one site ("at a tertiary hospital", "at a
+Dutch hospital"), not a hospital in general ("admitted to a hospital")."""
+OUR_SITE = re.compile(r"\bour (?:own )?(?:institution|hospital|cent(?:er|re)|department|clinic|"
+                      r"practice|university hospital|medical cent(?:er|re))\b", re.IGNORECASE)
+
+MULTINATIONAL_WORD = re.compile(
+    r"\b(?:multi-?national|trans-?national|inter-?continental|multi-?country|"
+    r"cross-?national|multi-?regional international)\b", re.IGNORECASE)
+INTERNATIONAL = re.compile(r"(?:\binternational|\bInternational(?!\s+[A-Z]))\b(?!\s+(?:guidelines?|classification|"
+                           r"society|consensus|standards?|recommendations?|committee|agency|"
+                           r"union|commission|criteria|journal|conference|symposium|"
+                           r"federation|units?|normali[sz]ed|prognostic|staging|system|"
+                           r"scale|workshop|reference|experts?|panel|readers?|radiologists?|"
+                           r"reviewers?|literature|recognition|attention|interest|markets?|"
+                           r"reputation|travel|students?)\b)")
+COUNTRY_COUNT = re.compile(
+    r"(?<![\w.,%-])(" + MULTI_QUANTIFIER + r")\s+(?:" + MODIFIER
+    + r"){0,2}?(countries|nations|continents)\b", re.IGNORECASE)
+ONE_COUNTRY = re.compile(r"\b(?:one|a single|single)\s+(?:country|nation)\b|\bnationwide\b|"
+                         r"\bnation-wide\b|\bnational (?:screening|registry|database|cohort|"
+                         r"programme|program)\b", re.IGNORECASE)
+
+PROSPECTIVE = re.compile(r"\bprospective(?:ly)?\b", re.IGNORECASE)
+RETROSPECTIVE = re.compile(r"\bretrospective(?:ly)?\b", re.IGNORECASE)
+PROSPECTIVE_DATA = re.compile(
+    r"\bprospectively\s+(?:\w+\s+)?(?:collected|maintained|acquired|gathered|recorded|"
+    r"registered|compiled|assembled|built|kept|populated|archived)\b|"
+    r"\bprospective\s+(?:[\w-]+\s+){0,2}?(?:database|databases|registry|registries|data|"
+    r"dataset|datasets|data set|biobank|repository|collection)\b", re.IGNORECASE)
+"""A prospective cue that describes only how the data were gathered."""
+NEGATED_BEFORE = re.compile(r"(?:\bnot|\bnon|\bneither|\bnor)(?:\s+(?:a|an|the|been|"
+                            r"designed as|conducted|performed|carried out))*[\s-]*$",
+                            re.IGNORECASE)
+"""A denial right before a design word ("not prospective", "non-randomised", "was not a
+multicentre study")."""
+OTHER_STUDIES = re.compile(
+    r"\b(?:previous|previously|prior|earlier|most|many|published|existing|few|no|lack of|"
+    r"absence of|future|further|upcoming|ongoing|planned|larger|unlike)\b(?:\s+[\w-]+){0,2}"
+    r"[\s,]*$", re.IGNORECASE)
+"""Words before a design word that make it about other or future studies ("unlike previous
+retrospective studies", "larger prospective studies")."""
+DESIGN_HEDGE = re.compile(
+    r"\b(?:future|further|needs?|needed|warrant\w*|should|would|will|planned|"
+    r"ongoing|underway|required|requires?|merit\w*|motivat\w*|call(?:s|ed)? for|await\w*|"
+    r"yet to|necessary|encourag\w*|justif\w*|prompt\w*|support(?:s|ing)? (?:a |the )?"
+    r"(?:prospective|further|larger|multi\w*))\b", re.IGNORECASE)
+"""Hedges that take a design word away from this study ("prospective trials are needed");
+narrower than ``HEDGE`` ("we prospectively evaluated whether AI may help" still counts)."""
+FIRST_PERSON = re.compile(r"\b(?:we|our|this|the present|the current|here)\b", re.IGNORECASE)
+"""A background sentence with these words describes this study ("Background and purpose:
+... We prospectively evaluated ...")."""

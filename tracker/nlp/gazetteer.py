@@ -32,6 +32,7 @@ KIND_RANK = {"product": 3, "family": 2, "company": 1}
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _PAREN = re.compile(r"\s*\([^()]*\)\s*")
 _LINKING_WORDS = frozenset({"for", "with", "of", "and", "the", "in", "on", "to"})
+_NAME_DOT = re.compile(r"(?<=[A-Za-z]{3})\.(?=[A-Za-z]{2})")
 _JOINER = re.compile(r"(?<=[A-Za-z0-9])[-/](?=[A-Za-z0-9])")
 _AFTER = re.compile(r"^\s*(?:[\u00ae\u2122]|\(?\s*(?:v|ver\.?|version)\s*\d|\d+\.\d)", re.I)
 
@@ -156,8 +157,9 @@ class Gazetteer:
 
 def matcher_text(text: str) -> str:
     """Cleaned text with joining hyphens and slashes blanked (same length), so
-    "INSIGHT-CXR", "INSIGHT CXR" and "Lunit INSIGHT-CXR" give the same tokens."""
-    return _JOINER.sub(" ", clean_text(text))
+    "INSIGHT-CXR", "INSIGHT CXR" and "Lunit INSIGHT-CXR" give the same tokens; a dot inside
+    a name ("Avicenna.AI", "Qure.ai") is blanked too, so it does not end a sentence."""
+    return _NAME_DOT.sub(" ", _JOINER.sub(" ", clean_text(text)))
 
 
 def _span_order(item: tuple[tuple[int, int], list[Mention]]) -> tuple[int, int, int]:
@@ -171,15 +173,20 @@ def _judge(words: tuple[str, ...], span: Any, written: str) -> tuple[bool, bool,
     if len(tokens) != len(words):
         return None
     strong = False
+    capitals_only = False
     for pattern, token in zip(words, tokens, strict=True):
         text = token.text
         # short words ("Rho", "Mia", "Veye") follow the case rule of everyday words
         common = is_common(pattern) or is_generic(pattern) or len(pattern) <= 4
         if odd_case(pattern) and common and text != pattern:
-            return None
+            # "QXR" for "qXR": an all-capitals rendering of a mixed-case brand is the brand
+            # (weak: it needs its company or a software word), any other casing is not
+            if not (text.isupper() and sum(ch.isupper() for ch in pattern) >= 2):
+                return None
+            capitals_only = True
         if common and not pattern.islower() and text.islower():
             return None
-        if distinctive(pattern):
+        if distinctive(pattern) and not capitals_only:
             strong = True
     # hyphen- or dot-joined words read as one odd-cased name: "e-ASPECTS", "AI-Rad"
     if not strong and len(tokens) > 1 and " " not in written and odd_case("".join(words)):

@@ -12,7 +12,13 @@ import re
 from collections.abc import Iterable
 
 from tracker.names import drop_legal_forms, fold, join_dotted, normalize_company
-from tracker.nlp.lexicon import COMPANY_GENERIC, COMPANY_PLACES, is_generic, odd_case, zipf
+from tracker.nlp.lexicon import (
+    COMPANY_GENERIC,
+    COMPANY_PLACES,
+    is_generic,
+    odd_case,
+    zipf,
+)
 
 # Brand names that cannot be derived from the legal name (well-known renames and trading
 # names in radiology AI; the left side is ``normalize_company`` of the registered name).
@@ -38,6 +44,11 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z])")
 
 
+def _everyday(word: str) -> bool:
+    """A word too frequent in English to stand for a company alone ("Deep", "Clear")."""
+    return zipf(word.lower()) >= 4.5
+
+
 def strip_version(name: str) -> str:
     """"Transpara 1.7.1" -> "Transpara", "qXR v3" -> "qXR"; other names unchanged."""
     stripped = _VERSION_TAIL.sub("", name).strip(" ,-")
@@ -59,11 +70,15 @@ def company_forms(name: str, aliases: Iterable[str] = ()) -> list[str]:
         forms.append(" ".join(tokens).strip(". "))
         while len(tokens) > 1 and fold(tokens[-1]) in COMPANY_GENERIC:
             tokens.pop()
+            if len(tokens) == 1 and (fold(tokens[0]) in COMPANY_GENERIC or is_generic(tokens[0])
+                                     or _everyday(tokens[0])
+                                     or fold(tokens[0]) in {"ai", "it", "my", "we"}):
+                break  # "AI Medical AG" is not "AI"
             forms.append(" ".join(tokens).strip(". "))
         last = forms[-1]
         # "Qure.ai" -> "Qure", "Annalise-AI" -> "Annalise"
         bare = re.sub(r"(?i)[.\-\s](ai|io|com|med|health)$", "", last)
-        if bare != last and len(bare) >= 3:
+        if bare != last and len(bare) >= 3 and not (" " not in bare and _everyday(bare)):
             forms.extend([bare, re.sub(r"[.\-]", " ", last)])
         forms.extend(KNOWN_BRANDS.get(fold(" ".join(tokens)), ()))
     forms.extend(b for key, brands in KNOWN_BRANDS.items()
@@ -116,6 +131,14 @@ def product_forms(name: str, aliases: Iterable[str], brands: Iterable[str]) -> l
                 if words and any(not is_generic(w) for w in words) and (
                         len(words) >= 2 or odd_case(words[0]) or zipf(words[0]) < 1.5):
                     out.append((rest, "bare"))
+                # "Brainomix 360 e-ASPECTS" is written "e-ASPECTS": a suite number dropped
+                if len(words) >= 2 and words[0].isdigit():
+                    tail = _drop_prefix(rest, 1)
+                    tail_words = _WORD.findall(tail)
+                    if odd_case("".join(tail_words)) or (
+                            any(zipf(w) < 1.5 for w in tail_words)
+                            and any(not is_generic(w) for w in tail_words)):
+                        out.append((tail, "bare"))
             elif low != b:
                 out.append((f"{brand} {form}", "prefixed"))
     return _unique_pairs((v, kind) for form, kind in out

@@ -61,8 +61,8 @@ def entry_for(key: str) -> CompanyEntry | None:
 
 
 def merge_products(session: Session, *, keep: Product, drop: Product) -> None:
-    """Fold ``drop`` into ``keep`` (registrations, aliases, links, overrides)."""
-    from tracker.db.models import Override, PaperProductLink, ProductAlias
+    """Fold ``drop`` into ``keep`` (registrations, aliases, links, mentions, overrides)."""
+    from tracker.db.models import Override, PaperMention, PaperProductLink, ProductAlias
 
     session.execute(update(Registration).where(Registration.product_id == drop.id).values(product_id=keep.id))  # type: ignore[arg-type]
     for alias in session.exec(select(ProductAlias).where(ProductAlias.product_id == drop.id)):
@@ -75,6 +75,7 @@ def merge_products(session: Session, *, keep: Product, drop: Product) -> None:
         else:
             link.product_id = keep.id or 0
             session.add(link)
+    session.execute(update(PaperMention).where(PaperMention.product_id == drop.id).values(product_id=keep.id))  # type: ignore[arg-type]
     session.execute(update(Override).where(Override.product_id == drop.id).values(product_id=keep.id))  # type: ignore[arg-type]
     session.flush()
     session.delete(drop)

@@ -1,8 +1,9 @@
 # mypy: disable-error-code="call-overload,arg-type,misc,var-annotated"
 # (SQLModel declares columns as Python types; SQLAlchemy select() overloads reject them)
 """One paper: bibliographic record, its sources, its grade (override applied, with the
-automatic value kept beside it) and the products it is linked to (effective links,
-hand-made ones included; rejected ones shown as rejected)."""
+automatic value kept beside it), the products it is linked to (effective links, hand-made
+ones included; rejected ones shown as rejected) and the products it mentions without
+evaluating them (``PaperMention``: role and sentence; not evidence)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import Product, Publication, PublicationSource
+from tracker.db.models import Company, PaperMention, Product, Publication, PublicationSource
 from tracker.evidence.effective import effective_grade, evidence_set
 from tracker.evidence.vocabulary import GRADE_FIELDS
 from tracker.store.refs import paper_url
@@ -32,6 +33,9 @@ class PaperDetail:
     sources: list[dict[str, str]] = field(default_factory=list)
     grade: dict[str, Any] = field(default_factory=dict)
     links: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    """Products the paper names without evaluating them: ``product_id``, ``product``,
+    ``company``, ``role``, ``sentence``. Not evidence."""
 
 
 def _authors(authors: Any) -> str:
@@ -70,4 +74,18 @@ def paper_detail(session: Session, *, publication_id: int) -> PaperDetail | None
         detail.links.append({"product_id": link.product_id, "product": names.get(link.product_id, "?"),
                              "score": link.score, "method": link.method, "sentence": link.evidence,
                              "decision": link.decision, "state": link.state})
+    detail.mentions = _mentions(session, publication_id)
     return detail
+
+
+def _mentions(session: Session, publication_id: int) -> list[dict[str, Any]]:
+    query = (select(PaperMention.product_id, Product.name, Company.name, PaperMention.role,
+                    PaperMention.evidence)
+             .join(Product, Product.id == PaperMention.product_id)
+             .outerjoin(Company, Company.id == Product.company_id)
+             .where(PaperMention.publication_id == publication_id))
+    rows = [{"product_id": product_id, "product": name, "company": company or "", "role": role,
+             "sentence": sentence or ""}
+            for product_id, name, company, role, sentence in session.execute(query)]
+    rows.sort(key=lambda r: (r["product"].casefold(), r["product_id"], r["role"]))
+    return rows

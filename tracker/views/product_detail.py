@@ -1,7 +1,8 @@
 # mypy: disable-error-code="call-overload,arg-type,misc,var-annotated"
 # (SQLModel declares columns as Python types; SQLAlchemy select() overloads reject them)
 """Everything the tracker holds on one product: registrations, linked papers with their
-grade, news naming the product or its company, and the company's ownership history."""
+grade, papers that mention it without evaluating it, news naming the product or its company,
+and the company's ownership history."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from tracker.db.models import Company, NewsItem, Product, Publication, Registration
+from tracker.db.models import (
+    Company,
+    NewsItem,
+    PaperMention,
+    Product,
+    Publication,
+    Registration,
+)
 from tracker.evidence.effective import evidence_set
 from tracker.store.refs import paper_url
 from tracker.views.ownership import load_ownership
@@ -33,6 +41,19 @@ class LinkedPaper:
 
 
 @dataclass
+class MentioningPaper:
+    """A paper that names the product without evaluating it (``PaperMention``): shown as
+    "mentioned in", never evidence."""
+
+    publication_id: int
+    title: str
+    year: int | None
+    role: str  # used-as-tool | listed | cited | reference-standard | unresolved
+    sentence: str
+    url: str
+
+
+@dataclass
 class ProductDetail:
     id: int
     name: str
@@ -43,6 +64,8 @@ class ProductDetail:
     source_url: str
     registrations: list[dict[str, Any]] = field(default_factory=list)
     papers: list[LinkedPaper] = field(default_factory=list)
+    mentioned_in: list[MentioningPaper] = field(default_factory=list)
+    """Kept apart from ``papers``: no evidence figure counts them."""
     news: list[dict[str, Any]] = field(default_factory=list)
     ownership: list[dict[str, Any]] = field(default_factory=list)
 
@@ -69,6 +92,19 @@ def _papers(session: Session, product_id: int) -> list[LinkedPaper]:
     return papers
 
 
+def _mentioned_in(session: Session, product_id: int) -> list[MentioningPaper]:
+    """Papers that name the product without evaluating it, newest first."""
+    query = (select(PaperMention.publication_id, Publication.title, Publication.year,
+                    PaperMention.role, PaperMention.evidence, Publication.pmid, Publication.doi,
+                    Publication.source_url)
+             .join(Publication, Publication.id == PaperMention.publication_id)
+             .where(PaperMention.product_id == product_id))
+    out = [MentioningPaper(pub_id, title, year, role, sentence or "", paper_url(pmid, doi, url))
+           for pub_id, title, year, role, sentence, pmid, doi, url in session.execute(query)]
+    out.sort(key=lambda m: (-(m.year or 0), m.title, m.publication_id, m.role))
+    return out
+
+
 def product_detail(session: Session, *, product_id: int, news_limit: int = 20,
                    min_confidence: float | None = None) -> ProductDetail | None:
     product = session.get(Product, product_id)
@@ -86,6 +122,7 @@ def product_detail(session: Session, *, product_id: int, news_limit: int = 20,
             "decision_date": reg.decision_date, "device_name": reg.device_name,
             "ce_class": reg.ce_class or reg.device_class or "", "url": reg.source_url})
     detail.papers = _papers(session, product_id)
+    detail.mentioned_in = _mentioned_in(session, product_id)
     names = [n for n in {product.name, company_name} if n and len(n) >= 3]
     if names:
         clauses = [NewsItem.title.contains(n, autoescape=True) for n in names]  # type: ignore[attr-defined]

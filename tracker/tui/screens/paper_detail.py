@@ -1,5 +1,6 @@
 """One paper: its record, abstract, grade (with the automatic value beside an override),
-the products it is linked to and the sources that found it."""
+the products it is linked to, the products it mentions without evaluating them (role,
+sentence; not evidence) and the sources that found it."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class PaperDetailScreen(DetailScreen):
         yield DataTable(id="paper-grade", cursor_type="row")
         yield Label("Linked products", classes="pane-title")
         yield DataTable(id="paper-links", cursor_type="row")
+        yield Label("Products mentioned (named, not evaluated: not evidence)", classes="pane-title")
+        yield DataTable(id="paper-mentions", cursor_type="row")
         yield Label("Sources", classes="pane-title")
         yield DataTable(id="paper-sources", cursor_type="row")
 
@@ -36,6 +39,8 @@ class PaperDetailScreen(DetailScreen):
         self.query_one("#paper-grade", DataTable).add_columns("field", "value", "automatic", "override")
         self.query_one("#paper-links", DataTable).add_columns(
             "product", "score", "method", "supporting sentence", "review")
+        self.query_one("#paper-mentions", DataTable).add_columns(
+            "product", "company", "role", "sentence naming the product")
         self.query_one("#paper-sources", DataTable).add_columns("source", "id", "url")
         self.load()
 
@@ -71,6 +76,10 @@ class PaperDetailScreen(DetailScreen):
             decision = link["state"]
             links.add_row(cell(link["product"]), cell(link["score"]), cell(link["method"]),
                           cell(clip(link["sentence"], 70)), cell(decision))
+        mentions = self.query_one("#paper-mentions", DataTable)
+        for mention in detail.mentions:
+            mentions.add_row(cell(mention["product"]), cell(mention["company"]),
+                             cell(mention["role"]), cell(clip(mention["sentence"], 80)))
         sources = self.query_one("#paper-sources", DataTable)
         for src in detail.sources:
             sources.add_row(cell(src["source"]), cell(src["id"]), cell(src["url"]))

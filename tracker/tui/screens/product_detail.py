@@ -1,5 +1,6 @@
 """One product: registrations, linked papers (level, features, supporting sentence, score),
-news and the company's ownership history. Enter on a paper opens it."""
+papers that mention it without evaluating it (role, sentence; not evidence), news and the
+company's ownership history. Enter on a paper opens it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class ProductDetailScreen(DetailScreen):
     def __init__(self, product_id: int) -> None:
         super().__init__()
         self.product_id = product_id
+        self._mention_ids: list[int] = []  # the paper of each "mentioned in" row
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("Loading…", id="product-title", classes="detail-text", markup=False)
@@ -28,6 +30,8 @@ class ProductDetailScreen(DetailScreen):
         yield DataTable(id="product-registrations", cursor_type="row")
         yield Label("Linked papers (Enter opens one)", classes="pane-title")
         yield DataTable(id="product-papers", cursor_type="row", zebra_stripes=True)
+        yield Label("Mentioned in (named, not evaluated: not evidence)", classes="pane-title")
+        yield DataTable(id="product-mentions", cursor_type="row")
         yield Label("News naming the product or its company", classes="pane-title")
         yield DataTable(id="product-news", cursor_type="row")
         yield Label("Ownership history of the company", classes="pane-title")
@@ -38,6 +42,8 @@ class ProductDetailScreen(DetailScreen):
             "regulator", "kind", "number", "decision", "class", "device name", "source")
         self.query_one("#product-papers", DataTable).add_columns(
             "year", "level", "title", "features", "supporting sentence", "score", "method", "review")
+        self.query_one("#product-mentions", DataTable).add_columns(
+            "year", "role", "title", "sentence naming the product")
         self.query_one("#product-news", DataTable).add_columns("date", "publisher", "title", "url")
         self.query_one("#product-ownership", DataTable).add_columns("since", "owner", "event", "source")
         self.load()
@@ -75,6 +81,11 @@ class ProductDetailScreen(DetailScreen):
                            cell(features_text(p.features)), cell(clip(p.sentence, 60)),
                            cell(p.score), cell(p.method), cell(p.decided),
                            key=str(p.publication_id))
+        mentions = self.query_one("#product-mentions", DataTable)
+        self._mention_ids = [m.publication_id for m in detail.mentioned_in]
+        for m in detail.mentioned_in:
+            mentions.add_row(cell(m.year), cell(m.role), cell(clip(m.title, 60)),
+                             cell(clip(m.sentence, 80)))
         news = self.query_one("#product-news", DataTable)
         for n in detail.news:
             news.add_row(*map(cell, (n["date"], n["publisher"], clip(n["title"], 60), n["url"])))
@@ -86,6 +97,13 @@ class ProductDetailScreen(DetailScreen):
 
     @on(DataTable.RowSelected, "#product-papers")
     def open_paper(self, event: DataTable.RowSelected) -> None:
+        self._open(int(str(event.row_key.value)))
+
+    @on(DataTable.RowSelected, "#product-mentions")
+    def open_mentioning_paper(self, event: DataTable.RowSelected) -> None:
+        self._open(self._mention_ids[event.cursor_row])
+
+    def _open(self, publication_id: int) -> None:
         from tracker.tui.screens.paper_detail import PaperDetailScreen
 
-        self.app.push_screen(PaperDetailScreen(int(str(event.row_key.value))))
+        self.app.push_screen(PaperDetailScreen(publication_id))

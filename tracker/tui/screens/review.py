@@ -1,6 +1,9 @@
-"""The review queue: undecided links and grades below the review threshold, least confident
-first. ``c`` confirms, ``x`` rejects a link or changes a grade's level (one key, then the
-level); each decision is saved as an Override and leaves the queue."""
+"""The review queue: undecided links and grades below the review threshold, highest expected
+value first (tracker/views/review.py: closeness to the threshold, weighted up for products
+with little evidence). ``c`` confirms, ``x`` rejects a link or changes a grade's level (one
+key, then the level), ``n`` marks the paper not relevant (level none, every automatic link
+rejected, in one transaction); each decision is saved as an Override by the reviewer (the
+``reviewer`` setting) and leaves the queue, which is ranked again on the next load."""
 
 from __future__ import annotations
 
@@ -17,10 +20,11 @@ from tracker.tui.screens.level_picker import NOT_EVIDENCE, LevelPicker
 from tracker.tui.screens.paper_detail import PaperDetailScreen
 from tracker.tui.text import cell, clip
 from tracker.tui.widgets.empty_state import EmptyState
-from tracker.views.review import ReviewItem, decide, review_queue
+from tracker.views.review import ReviewItem, decide, mark_not_relevant, review_queue
 
 EMPTY = ("Nothing to review: every link and grade is above the review threshold or decided.\n"
          "Low-confidence results appear here after `tracker process`.")
+NOT_RELEVANT_REASON = "not relevant (marked in the TUI review queue)"
 
 
 class ReviewScreen(TrackerScreen):
@@ -29,6 +33,7 @@ class ReviewScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "confirm", "Confirm"),
         Binding("x", "override", "Reject / change level"),
+        Binding("n", "not_relevant", "Paper not relevant"),
     ]
 
     def __init__(self) -> None:
@@ -43,14 +48,30 @@ class ReviewScreen(TrackerScreen):
     def on_mount(self) -> None:
         self.query_one("#review-empty").display = False
         queue = self.query_one("#queue", DataTable)  # fixed widths: stable however rows arrive
-        for label, width in (("kind", 5), ("confidence", 10), ("product / level", 20),
-                             ("paper", 60), ("supporting sentence / cues", 50)):
+        for label, width in (("value", 5), ("kind", 5), ("confidence", 10),
+                             ("product / level", 20), ("evidence", 8), ("paper", 50),
+                             ("supporting sentence / cues", 40)):
             queue.add_column(label, width=width)
+
+    @property
+    def reviewer(self) -> str:
+        """The ``reviewer`` setting when it was configured (TRACKER_REVIEWER, tracker.toml),
+        else the app's author (given to ``make_app``, or the operating-system user)."""
+        settings = self.store.settings
+        return settings.reviewer if "reviewer" in settings.model_fields_set else self.tracker.author
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
+        from tracker.linking.thresholds import active_link_threshold
+
+        settings = self.store.settings
+        try:
+            link_threshold: float | None = active_link_threshold(settings.data_dir)
+        except ValueError:  # a broken threshold file: the queue still shows, ranked by the default
+            link_threshold = None
         with self.store.session() as s:
-            items = review_queue(s, threshold=self.store.settings.review_threshold)
+            items = review_queue(s, threshold=settings.review_threshold,
+                                 link_threshold=link_threshold)
         self.deliver(self.show, items)
 
     def show(self, items: list[ReviewItem]) -> None:
@@ -58,8 +79,9 @@ class ReviewScreen(TrackerScreen):
         table = self.query_one("#queue", DataTable)
         table.clear()
         for key, item in self.items.items():
-            table.add_row(cell(item.kind), cell(item.confidence), cell(item.subject),
-                          cell(clip(item.title, 60)), cell(clip(item.evidence, 60)), key=key)
+            table.add_row(cell(item.value), cell(item.kind), cell(item.confidence),
+                          cell(item.subject), cell(item.other_evidence),
+                          cell(clip(item.title, 50)), cell(clip(item.evidence, 60)), key=key)
         self._update_state()
 
     def _update_state(self) -> None:
@@ -69,9 +91,9 @@ class ReviewScreen(TrackerScreen):
         self.query_one("#review-status").display = not empty
         links = sum(1 for i in self.items.values() if i.kind == "link")
         self.query_one("#review-status", Static).update(
-            f"{links} links and {len(self.items) - links} grades below "
-            f"{self.store.settings.review_threshold:.2f} · c: confirm · x: reject link / change "
-            f"level · Enter: paper · decisions are saved as overrides by {self.tracker.author}")
+            f"{links} links, {len(self.items) - links} grades below "
+            f"{self.store.settings.review_threshold:.2f}, most valuable first (evidence: the "
+            f"product's other evidence papers) · Enter: paper · saved by {self.reviewer}")
 
     def current(self) -> ReviewItem | None:
         table = self.query_one("#queue", DataTable)
@@ -99,6 +121,36 @@ class ReviewScreen(TrackerScreen):
 
         self.app.push_screen(LevelPicker(item.title, item.subject), chosen)
 
+    def action_not_relevant(self) -> None:
+        """The current item's paper: level none and every automatic link rejected; all its
+        rows leave the queue."""
+        item = self.current()
+        if item is None:
+            return
+        table = self.query_one("#queue", DataTable)
+        for key in [k for k, i in self.items.items() if i.publication_id == item.publication_id]:
+            table.remove_row(key)
+            del self.items[key]
+        self._update_state()
+        self.write_not_relevant(item)
+
+    @work(thread=True, group="save")
+    def write_not_relevant(self, item: ReviewItem) -> None:
+        try:
+            with self.store.session() as s:
+                done = mark_not_relevant(s, [item.publication_id], author=self.reviewer,
+                                         reason=NOT_RELEVANT_REASON)
+        except Exception as exc:  # the queue reloads so nothing looks saved that is not
+            self.deliver(self.failed, item, str(exc))
+            return
+        self.deliver(self.saved_not_relevant, item, done.links_rejected)
+
+    def saved_not_relevant(self, item: ReviewItem, links: int) -> None:
+        self.store.invalidate()
+        self._generation = self.store.generation
+        self.notify(f"not relevant (level none, {links} links rejected): "
+                    f"{clip(item.title, 50)}", markup=False, timeout=3)
+
     def save(self, item: ReviewItem, *, accept: bool, level: str | None) -> None:
         """Take the row out of the queue now; write the override in a worker thread."""
         key = _key(item)
@@ -111,7 +163,7 @@ class ReviewScreen(TrackerScreen):
     def write_override(self, item: ReviewItem, accept: bool, level: str | None) -> None:
         try:
             with self.store.session() as s:
-                decide(s, item=item, accept=accept, level=level, author=self.tracker.author)
+                decide(s, item=item, accept=accept, level=level, author=self.reviewer)
         except Exception as exc:  # the queue reloads so nothing looks saved that is not
             self.deliver(self.failed, item, str(exc))
             return

@@ -21,6 +21,7 @@ def upgrade() -> None:
     sa.Column('publication_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
     sa.Column('evidence', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('model_version', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
