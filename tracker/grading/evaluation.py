@@ -85,8 +85,8 @@ def gate_figures(examples: list[Example], grades: list[Any]) -> dict[str, Any]:
         "evaluations_graded": round(sum(g.level is not None for g in evals) / len(evals), 4)
         if evals else None,
     }
-    labelled = [(getattr(e, "relevance", None), g.relevance) for e, g in zip(examples, grades, strict=True)
-                if getattr(e, "relevance", None)]
+    labelled = [(e.relevance, g.relevance) for e, g in zip(examples, grades, strict=True)
+                if e.relevance]
     if labelled:
         out["relevance_accuracy"] = round(sum(a == b for a, b in labelled) / len(labelled), 4)
         out["relevance_labelled"] = len(labelled)

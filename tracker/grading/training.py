@@ -31,6 +31,7 @@ class Example:
     level: str | None
     features: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    relevance: str | None = None  # gold relevance where labelled (tracker.nlp.relevance)
 
 
 class LabelledPaper(PaperRecord):
@@ -39,6 +40,7 @@ class LabelledPaper(PaperRecord):
 
     gold_level: str | None
     gold_features: dict[str, Any] | None = Field(default=None)
+    gold_relevance: str | None = None
 
     @field_validator("gold_level", mode="before")
     @classmethod
@@ -61,7 +63,7 @@ def read_labelled(paths: list[Path]) -> tuple[list[Example], list[str]]:
                 continue
             seen.add(item.id)
             examples.append(Example(item, item.gold_level, item.gold_features or {},
-                                    f"{Path(path).name}:{number}"))
+                                    f"{Path(path).name}:{number}", item.gold_relevance))
     return examples, problems
 
 

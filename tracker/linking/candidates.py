@@ -75,6 +75,7 @@ class Analysis:
     candidates: dict[str, Candidate]
     companies: set[str]
     side_companies: set[str]  # named in affiliations or conflict statements
+    text_companies: list[str]  # companies named in the title or abstract, as written
     topics: Topics
     review: bool
     development: bool
@@ -150,7 +151,10 @@ class CandidateFinder:
         for key, cand in candidates.items():
             fit = agreement(self.topics[key], topics)
             cand.topic_fit, cand.modality = fit.findings, fit.modality
-        return Analysis(paper, candidates, companies, side.companies if side else set(), topics,
+        written = [m.text for m in (*title_found.mentions, *abstract_found.mentions)
+                   if m.kind == "company"]
+        return Analysis(paper, candidates, companies, side.companies if side else set(), written,
+                        topics,
                         review=is_review(paper.title, paper.publication_types),
                         development=is_development(paper.abstract))
 

@@ -141,7 +141,8 @@ class Linker:
             roles = [m.role for m in mentions if m.role != UNRESOLVED]
             relevance = classify_relevance(
                 analysis.paper, evaluated=bool(links), named=bool(analysis.candidates),
-                mentioned_as=roles[0] if roles else None) if relevant[i] else gate[i]
+                mentioned_as=roles[0] if roles else None,
+                vendor_named=next(iter(analysis.text_companies), None)) if relevant[i] else gate[i]
             results.append(PaperResult(analysis.paper, links, rejected, vector, relevant[i],
                                        relevance, mentions))
         return results

@@ -9,7 +9,8 @@ label                  when
                        whose text says the AI it evaluates is a product ("commercially
                        available", "FDA-cleared", "CE-marked", a vendor, a trademark sign,
                        an odd-cased brand next to "software"), or a primary study that
-                       measures AI (accuracy, agreement, outcomes) and does not develop it
+                       measures the accuracy or effect of AI it does not develop (AI named in
+                       its title, or deployed in practice)
 ``ai-imaging``         AI (or computer-aided detection) on medical images, but no product
                        evaluated: a new algorithm, a review, a guideline, a survey, a
                        health-economic model of AI in general
@@ -55,11 +56,12 @@ AI_QUALIFIED = re.compile(
     r"mammogra|CT\b|MRI?\b))", _I)
 AI_WEAK = re.compile(
     r"\b((?:automat\w*|computeri[sz]ed|computer[- ]based|software[- ]based)[- ]"
-    + _TASK + r"|(detection|triage|diagnostic|classification|segmentation|analysis|CAD|AI|"
+    r"(?:[\w-]+ ){0,2}" + _TASK + r"|(detection|triage|diagnostic|classification|segmentation|analysis|CAD|AI|"
     r"commercial|proprietary|automated|quantitative|volumetric|computeri[sz]ed) (\w+ )?"
-    r"(software|algorithms?)|decision[- ]support (software|tools?|systems?))\b", _I)
+    r"(software|algorithms?))\b", _I)
 BRAND = re.compile(
-    r"(?<![\w-])([a-z]{1,3}-?[A-Z][A-Za-z0-9]+|[A-Z][a-z]+[A-Z][A-Za-z]+|[A-Z]{2,}\d+[A-Z]+\w*)"
+    r"(?<![\w-])(?![a-z]{1,3}-?(?:MRI|MR|CT|PET|TNM|Gy|PRs?|DWI|ADC|CTA|US|DNA|RNA|HPV|IQR|PSA)"
+    r"(?![\w-]))([a-z]{1,3}-?[A-Z][A-Za-z0-9]+|[A-Z][a-z]+[A-Z][A-Za-z]+|[A-Z]{2,}\d+[A-Z]+\w*)"
     r"(?![\w-])(?=[^.;]{0,40}\b(software|algorithms?|tools?|platforms?|applications?|programs?|"
     r"packages?|versions?|v\d|AI\b|CAD\b|system\b|method\b))")
 """An odd-cased brand ("qXR", "e-ASPECTS", "BoneXpert", "CAD4TB") named with a software word:
@@ -68,7 +70,8 @@ IMAGING = re.compile(
     r"\b(radiolog\w*|radiograph\w*|x-?rays?|computed tomograph\w*|tomograph\w*|magnetic "
     r"resonance|mammogra\w*|tomosynthesis|ultraso\w+|sonograph\w*|echocardiogra\w*|"
     r"angiogra\w*|fluoroscop\w*|scintigra\w*|imaging|images?|scans?|neuroimaging|"
-    r"radiotherapy|contouring|dual-energy|densitometr\w*|fundus|retinal photograph\w*|"
+    r"contouring|dual-energy|densitometr\w*|fundus|retinal photograph\w*|breast screening|"
+    r"screen[- ]reading|screen[- ]detected|"
     r"optical coherence|whole[- ]slide)\b", _I)
 IMAGING_CASED = re.compile(r"\b(CTA?|MRI?|MRA|PET|SPECT|CXR|DBT|DXA|DEXA|FFR-?CT|CCTA|NCCT|"
                            r"CTP|OCT)\b")
@@ -94,17 +97,27 @@ DEVELOPMENT = re.compile(
     r"neural )?(model|algorithm|network|method|framework|architecture|approach)|our (model|"
     r"algorithm|method|network|framework|approach)|in-house (developed )?(model|algorithm|"
     r"software|tool)|(model|algorithm|network|classifier)s? (was|were) (developed|trained|built)"
-    r"|(trained|developed) (and|&) (validated|tested))\b", _I)
+    r"|(trained|developed) (and|&) (validated|tested)|(training|tuning|derivation) "
+    r"(set|cohort|data ?set|sample)|(was|were) trained on|cross-validation|"
+    r"development and (external |internal )?validation|to develop|radiomic\w*|"
+    r"constructi?o?n? (of )?an? (\w+ )?(predictive|prediction|prognostic|risk) model|"
+    r"(predictive|prediction|prognostic) models?|nomograms?|"
+    r"(model|classifier|algorithm|network)s? (to|for|that) predict|we (propose|present) an? "
+    r"(\w+ ){0,3}(model|method|framework|approach|system|tool)|(was|were) developed)\b", _I)
 ECONOMIC = re.compile(
     r"\b(cost[- ]effective\w*|cost[- ]utility|cost[- ]benefit|cost[- ]saving\w*|cost "
     r"analysis|budget impact|QALYs?|quality[- ]adjusted life|ICER|incremental cost|"
     r"health[- ]economic\w*|economic evaluation|markov model)\b", _I)
 EVALUATION = re.compile(
     r"\b(sensitivity|specificity|accuracy|AUC|AUROC|area under|positive predictive|negative "
-    r"predictive|we (evaluated|assessed|validated|compared|tested|measured|investigated|"
-    r"examined|analy[sz]ed|retrospectively|prospectively)|was (evaluated|assessed|validated|"
-    r"compared|tested|deployed|implemented)|were (evaluated|assessed|compared|analy[sz]ed)|"
-    r"agreement|turnaround|time to|reading time|outcomes?)\b", _I)
+    r"predictive|detection rate|false[- ]positive|recall rate|agreement|kappa|turnaround|"
+    r"we (evaluated|assessed|validated|compared|tested|measured|investigated|examined)|"
+    r"(was|were) (evaluated|assessed|validated|compared|tested)|correlat\w*|reproducib\w*|"
+    r"repeatab\w*|variability|outcomes?|"
+    r"time to (diagnosis|report|treatment|notification)|reading time|workload|Dice)\b", _I)
+DEPLOYED = re.compile(
+    r"\b(deployed|deployment|implemented|implementation|integrated|in clinical (use|practice|"
+    r"routine)|real[- ]world|installed|clinical workflow)\b", _I)
 
 
 @dataclass(frozen=True)
@@ -169,7 +182,8 @@ def non_primary(paper: PaperRecord) -> str | None:
 
 def classify_relevance(paper: PaperRecord, *, evaluated: bool | None = None,
                        named: bool = False, vendors: Iterable[str] = (),
-                       mentioned_as: str | None = None) -> Relevance:
+                       mentioned_as: str | None = None,
+                       vendor_named: str | None = None) -> Relevance:
     """The relevance of one paper.
 
     ``evaluated``: the linker's verdict when a catalogue was searched (True: a product is
@@ -178,7 +192,8 @@ def classify_relevance(paper: PaperRecord, *, evaluated: bool | None = None,
     catalogue product or its vendor is named at all. ``vendors``: company names that mark
     AI as a product when no catalogue decides. ``mentioned_as``: the role of the catalogue
     products the paper names without evaluating them ("used-as-tool", "listed", ...): such
-    a paper is about AI but evaluates no product."""
+    a paper is about AI but evaluates no product. ``vendor_named``: a catalogue company the
+    title or abstract names (a product cue)."""
     text = paper.text
     ai = ai_cue(text)
     imaging = imaging_cue(text)
@@ -197,16 +212,17 @@ def classify_relevance(paper: PaperRecord, *, evaluated: bool | None = None,
     if evaluated is False:
         why_ai += "; no catalogue product evaluated"
     development = _first(DEVELOPMENT, text)
-    commercial = commercial_cue(text, vendors)
+    commercial = vendor_named or commercial_cue(text, vendors)
     if commercial and not development:
         return Relevance(PRODUCT_EVALUATION, f"{why_ai}; product cue {commercial!r}")
     if commercial and _first(COMMERCIAL, paper.title):
         return Relevance(PRODUCT_EVALUATION, f"{why_ai}; product cue in the title")
     if development:
         return Relevance(AI_IMAGING, f"{why_ai}; develops its own ({development!r})")
-    if evaluates(paper):
-        # a primary study that measures AI it did not develop: in practice a product
-        return Relevance(PRODUCT_EVALUATION, f"{why_ai}; evaluates AI it did not develop")
+    if evaluates(paper) and (ai_cue(paper.title) or _first(DEPLOYED, text)):
+        # a primary study that measures the accuracy or effect of AI it did not develop,
+        # named in its title or deployed in practice: in practice a product
+        return Relevance(PRODUCT_EVALUATION, f"{why_ai}; measures AI it did not develop")
     return Relevance(AI_IMAGING, f"{why_ai}; no product named")
 
 
@@ -217,5 +233,5 @@ def economic_evaluation(paper: PaperRecord) -> str | None:
 
 
 def evaluates(paper: PaperRecord) -> bool:
-    """Does the text report an evaluation (accuracy, agreement, outcomes)?"""
+    """Does the text report a measured evaluation (accuracy, agreement, time, workload)?"""
     return EVALUATION.search(paper.text) is not None
