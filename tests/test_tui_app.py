@@ -142,11 +142,19 @@ async def test_review_confirm_and_override_level(engine, db, db_url, ids) -> Non
         await _settle(app, pilot)
         queue = app.screen.query_one("#queue", DataTable)
         assert queue.row_count == 6
-        await pilot.press("x")  # reject the lowest link (the review article)
+
+        def row_of(kind: str) -> int:  # the first row of that kind, in the queue's order
+            keys = [str(row.key.value) for row in queue.ordered_rows]
+            return next(i for i, key in enumerate(keys)
+                        if app.screen.items[key].kind == kind)  # type: ignore[attr-defined]
+
+        queue.move_cursor(row=row_of("link"))
+        await pilot.press("x")  # reject the most valuable link
         await _settle(app, pilot)
+        queue.move_cursor(row=row_of("link"))
         await pilot.press("c")  # confirm the next link
         await _settle(app, pilot)
-        queue.move_cursor(row=1)  # the second grade (Pixyl, automatic 1t)
+        queue.move_cursor(row=row_of("grade"))
         await pilot.press("x")
         await _settle(app, pilot)
         assert type(app.screen).__name__ == "LevelPicker"

@@ -27,7 +27,13 @@ if TYPE_CHECKING:
     from tracker.config import Settings
     from tracker.embeddings import Embedder
 
-RULES_VERSION = "rules-3"  # bump when a rule changes: stores re-grade
+RULES_VERSION = "rules-4"  # bump when a rule changes: stores re-grade
+
+
+def grading_version(model: GradingModel | None) -> str:
+    """The version a stored grade carries: the rules', with the model's when one is used
+    (a change of either re-grades the store)."""
+    return f"{model.version}+{RULES_VERSION}" if model is not None else RULES_VERSION
 
 RULE_CONFIDENCE = {"publication type": 0.95, "title says": 0.85, "review cues": 0.7,
                    "cues of level": 0.65, "no level cue": 0.4}
@@ -115,7 +121,7 @@ def grade_papers(papers: Sequence[PaperRecord], *, review_threshold: float,
     graded_set = set(graded)
     for i, (paper, rel) in enumerate(zip(papers, relevances, strict=True)):
         if i not in graded_set:
-            out[i] = _gated(paper, rel, review_threshold)
+            out[i] = _gated(paper, rel, review_threshold, grading_version(model))
     inner = _grade([papers[i] for i in graded], review_threshold=review_threshold, model=model,
                    vendors_for=vendors_for, embedder=embedder, embeddings=embeddings)
     for i, grade in zip(graded, inner, strict=True):
@@ -145,12 +151,13 @@ def _clear_features(grade: Grade) -> None:
         grade.why.pop(name, None)
 
 
-def _gated(paper: PaperRecord, relevance: Relevance, review_threshold: float) -> Grade:
+def _gated(paper: PaperRecord, relevance: Relevance, review_threshold: float,
+           version: str) -> Grade:
     """The grade of a paper the relevance gate keeps out: no level, no features."""
     confidence = next((value for key, value in GATE_CONFIDENCE.items()
                        if key in relevance.reason), UNSURE_GATE)
     return Grade(paper_id=paper.id, level=None, confidence=confidence, method="relevance gate",
-                 model_version=RULES_VERSION, relevance=relevance.label,
+                 model_version=version, relevance=relevance.label,
                  relevance_reason=relevance.reason,
                  cues=[f"relevance: {relevance.label}"],
                  why={"level": f"{relevance.label}: {relevance.reason}",
@@ -220,14 +227,14 @@ def _apply_model(papers: Sequence[PaperRecord], calls: list[RuleCall], rows: lis
         if call.non_primary_type or call.non_primary_title:
             # a review, editorial or guideline by publication type or title: not evidence,
             # whatever the text resembles (the classifier is not asked)
-            grade.model_version = model.version
+            grade.model_version = grading_version(model)
             continue
         best = int(np.argmax(row))
         level = from_class(model.classes[best])
         grade.level = level
         grade.confidence = model.calibrated(float(row[best]))
         grade.method = "rules+embedding-lr"
-        grade.model_version = model.version
+        grade.model_version = grading_version(model)
         if level != call.level:
             grade.why["level"] = (f"classifier ({model.classes[best]}, p={row[best]:.2f}); "
                                   f"rules said {call.level or 'none'}: {call.reason}")

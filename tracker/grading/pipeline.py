@@ -28,7 +28,7 @@ from tracker.db.models import (
     Publication,
 )
 from tracker.grading.classifier import active_model
-from tracker.grading.grader import RULES_VERSION, Grade, grade_papers, grading_embedder
+from tracker.grading.grader import Grade, grade_papers, grading_embedder, grading_version
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -109,14 +109,15 @@ def _save(session: Session, row: EvidenceGrade | None, pub_id: int, grade: Grade
 
 def _relevance_lookup(session: Session, papers: list[PaperRecord],
                       vendors: dict[int, list[str]]) -> Callable[[PaperRecord], Relevance]:
-    """Each paper's relevance: evaluated when it has an effective link (a person's links
-    count); without a link, its text decides, knowing whether the linker ran on it and
-    whether it names a catalogue product (a mention)."""
-    from tracker.nlp.relevance import classify_relevance
+    """Each paper's relevance: a product evaluation when it has an effective link (a
+    person's links count); else the linker's verdict kept on its link state, unless that
+    verdict rested on an automatic link a person rejected; else the text decides."""
+    from tracker.nlp.relevance import LINKED, PRODUCT_EVALUATION, Relevance, classify_relevance
 
     ids = [p.db_id for p in papers if p.db_id is not None]
-    linked = set(session.exec(select(LinkState.publication_id)
-                              .where(col(LinkState.publication_id).in_(ids))).all())
+    states = {pid: (label, reason) for pid, label, reason in session.exec(
+        select(LinkState.publication_id, LinkState.relevance, LinkState.relevance_reason)
+        .where(col(LinkState.publication_id).in_(ids))).all()}
     roles: dict[int, str] = {}
     for pid, role in session.exec(select(PaperMention.publication_id, PaperMention.role)
                                   .where(col(PaperMention.publication_id).in_(ids))).all():
@@ -125,11 +126,16 @@ def _relevance_lookup(session: Session, papers: list[PaperRecord],
     out: dict[str, Relevance] = {}
     for paper in papers:
         pid = paper.db_id or 0
-        evaluated = True if vendors.get(pid) else (False if pid in linked else None)
-        role = roles.get(pid)
-        out[paper.id] = classify_relevance(
-            paper, evaluated=evaluated, named=bool(evaluated) or pid in roles,
-            mentioned_as=role if role not in (None, "unresolved") else None)
+        label, reason = states.get(pid, (None, ""))
+        if vendors.get(pid):
+            out[paper.id] = classify_relevance(paper, evaluated=True)
+        elif label and not (label == PRODUCT_EVALUATION and reason == LINKED):
+            out[paper.id] = Relevance(label, reason)
+        else:
+            mention_role = roles.get(pid)
+            out[paper.id] = classify_relevance(
+                paper, evaluated=False if pid in states else None, named=pid in roles,
+                mentioned_as=mention_role if mention_role not in (None, "unresolved") else None)
 
     def relevance_for(paper: PaperRecord) -> Relevance:
         return out[paper.id]
@@ -147,7 +153,7 @@ def _lookup(by_paper: dict[str, list[str]]) -> Callable[[PaperRecord], list[str]
 def grade_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Grade every paper that is new or changed; returns figures for the process report."""
     model = active_model(settings.data_dir)
-    version = model.version if model else RULES_VERSION
+    version = grading_version(model)
     embedder = grading_embedder(settings, model, engine=engine)
     report: dict[str, Any] = {"graded": 0, "new": 0, "updated": 0, "needs_review": 0,
                               "model_version": version}

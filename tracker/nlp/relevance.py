@@ -37,6 +37,7 @@ AI_IMAGING = "ai-imaging"
 OFF_TOPIC = "off-topic"
 RELEVANCE_LABELS = (PRODUCT_EVALUATION, AI_IMAGING, OFF_TOPIC)
 RELEVANCE_VERSION = "1"
+LINKED = "a catalogue product is evaluated (linker)"
 
 _I = re.IGNORECASE
 _TASK = (r"(detect\w*|diagnos\w*|triag\w*|segment\w*|quantif\w*|classif\w*|analys[ie]s|"
@@ -202,7 +203,7 @@ def classify_relevance(paper: PaperRecord, *, evaluated: bool | None = None,
     if not imaging and not named:
         return Relevance(OFF_TOPIC, f"AI ({ai}) but no imaging cue")
     if evaluated:
-        return Relevance(PRODUCT_EVALUATION, "a catalogue product is evaluated (linker)")
+        return Relevance(PRODUCT_EVALUATION, LINKED)
     why_ai = f"AI cue {ai!r}" if ai else "a catalogue product is named"
     secondary = non_primary(paper)
     if secondary:
