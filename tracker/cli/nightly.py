@@ -60,7 +60,7 @@ def _run(settings: Settings, *, replay: Path | None, kind: str, progress: Callab
 
 @app.command()
 def export(
-    kind: Annotated[str, typer.Argument(help="products|companies|registrations|papers|links|grades|events|gaps")],
+    kind: Annotated[str, typer.Argument(help="products|companies|registrations|papers|links|mentions|grades|events|gaps")],
     fmt: Annotated[str, typer.Option("--format", help="csv, json or jsonl")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default data/exports/KIND.FORMAT)")] = None,
     database_url: DatabaseUrl = None,

@@ -195,6 +195,8 @@ def classify_relevance(paper: PaperRecord, *, evaluated: bool | None = None,
     products the paper names without evaluating them ("used-as-tool", "listed", ...): such
     a paper is about AI but evaluates no product. ``vendor_named``: a catalogue company the
     title or abstract names (a product cue)."""
+    if evaluated:
+        return Relevance(PRODUCT_EVALUATION, LINKED)
     text = paper.text
     ai = ai_cue(text)
     imaging = imaging_cue(text)
@@ -202,8 +204,6 @@ def classify_relevance(paper: PaperRecord, *, evaluated: bool | None = None,
         return Relevance(OFF_TOPIC, "no AI cue in the title or abstract")
     if not imaging and not named:
         return Relevance(OFF_TOPIC, f"AI ({ai}) but no imaging cue")
-    if evaluated:
-        return Relevance(PRODUCT_EVALUATION, LINKED)
     why_ai = f"AI cue {ai!r}" if ai else "a catalogue product is named"
     secondary = non_primary(paper)
     if secondary:
