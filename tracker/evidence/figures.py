@@ -74,7 +74,7 @@ REFERENCES: tuple[Reference, ...] = (
 
 BY_KEY = {ref.key: ref for ref in REFERENCES}
 HEADLINE = ("products_with_evidence", "products_level3plus", "papers_level2", "papers_level3_6",
-            "vendor_independent")
+            "vendor_independent", "vendor_independence_stated")
 """The few figures of summaries (the demo, the nightly report)."""
 
 _FEATURE_KEYS = ("multicentre", "multinational", "prospective", "vendor_independent")
@@ -152,6 +152,10 @@ def compute_figures(evidence: EvidenceSet, *, products: int, vendors: int,
     for name in _FEATURE_KEYS:
         _add(figs, name, f"paper: {FEATURE_LABELS[name]}",
              sum(1 for _, f, _ in papers if f.get(name) is True), n)
+    # abstracts rarely carry a conflict statement: say how many papers state independence
+    # either way, so a low share is read as "unknown", not as "dependent"
+    _add(figs, "vendor_independence_stated", "paper: vendor independence stated",
+         sum(1 for _, f, _ in papers if f.get("vendor_independent") is not None), n)
     _add(figs, "papers_overridden", "paper: overridden by a person",
          sum(1 for _, _, by_person in papers if by_person), n)
     return figs
