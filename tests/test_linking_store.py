@@ -132,3 +132,54 @@ def test_unchanged_text_is_never_embedded_twice(backend: str, tmp_path: Path, en
     assert model.seen == ["ccc"]
     assert np.allclose(again[:2], first[[1, 0]])
     assert embedder.stats.cache_hits == 2
+
+
+def test_link_new_stores_relevance_and_mentions_then_grading_reads_them(  # type: ignore[no-untyped-def]
+        engine, tmp_path: Path) -> None:
+    """A paper that uses a product only to select patients gets a mention, not a link, and
+    no level; an off-topic paper gets no level and stays out of review; a linked one is a
+    product evaluation with a level."""
+    from tracker.config import get_settings
+    from tracker.db.models import EvidenceGrade, PaperMention
+    from tracker.grading.pipeline import grade_new
+    from tracker.linking.pipeline import link_new
+    from tracker.views.review import review_queue
+
+    settings = get_settings(data_dir=tmp_path / "data")
+    with session(engine) as s:
+        company = Company(name="iSchemaView, Inc.", normalized_name="ischemaview")
+        s.add(company)
+        s.flush()
+        product = Product(slug="rapid-ctp", company_id=company.id or 0, name="RAPID",
+                          normalized_name="rapid", modality="CT",
+                          description="Perfusion maps and ischemic core volumes on CT perfusion")
+        s.add(product)
+        s.flush()
+        tool = _add_paper(s, "Thrombectomy 6 to 16 hours after stroke with selection by "
+                          "perfusion imaging", "Methods: Patients were selected using RAPID "
+                          "perfusion software (iSchemaView) with an ischemic core under 70 ml. "
+                          "Results: Functional independence at 90 days was 45% versus 17%.",
+                          "t1")
+        evaluated = _add_paper(s, "Accuracy of RAPID perfusion software for the ischemic core",
+                               "Methods: We compared RAPID ischemic core volumes with final "
+                               "infarct on follow-up MRI in 120 patients. Results: Agreement was "
+                               "good (ICC 0.82).", "e1")
+        off_topic = _add_paper(s, "Hip fracture surgery within 48 hours",
+                               "Patients operated on within 48 hours had lower mortality.", "o1")
+        s.commit()
+    link_new(engine, settings)
+    grade_new(engine, settings)
+    with session(engine) as s:
+        links = {(lk.publication_id, lk.product_id) for lk in s.exec(select(PaperProductLink))}
+        mentions = {(m.publication_id, m.role) for m in s.exec(select(PaperMention))}
+        states = {st.publication_id: st.relevance for st in s.exec(select(LinkState))}
+        grades = {g.publication_id: g for g in s.exec(select(EvidenceGrade))}
+        queue = review_queue(s, threshold=0.99)
+    assert links == {(evaluated, product.id)}
+    assert (tool, "used-as-tool") in mentions
+    assert states[off_topic] == "off-topic" and states[evaluated] == "product-evaluation"
+    assert grades[tool].level is None and grades[tool].relevance == "ai-imaging"
+    assert grades[off_topic].level is None and grades[off_topic].prospective is None
+    assert grades[evaluated].level is not None
+    assert grades[evaluated].relevance == "product-evaluation"
+    assert off_topic not in {item.publication_id for item in queue}

@@ -251,3 +251,31 @@ def test_not_relevant_decisions_survive_a_person_changing_one_later(store, db) -
                    reason="it is a standalone accuracy study after all")
     assert effective_grade(db, pub).level == "2"  # type: ignore[union-attr]
     assert effective_links(db, publication_id=pub) == []  # the rejection still stands
+
+
+def test_uncertain_accepts_and_unresolved_candidates_reach_review(store, db) -> None:  # type: ignore[no-untyped-def]
+    """Links just above the link threshold and candidates the linker left unresolved (a
+    family it could not resolve, a near miss) are in the queue; accepting one from the
+    queue makes it an effective link; confident links stay out."""
+    from tracker.db.models import PaperMention
+
+    product = store.product("briefcase-pe")
+    shaky = store.paper("Just above the threshold", links={product: 0.65})
+    sure = store.paper("Confident link", links={product: 0.95})
+    family = store.paper("BriefCase named without its finding")
+    db.add(PaperMention(publication_id=family, product_id=product, role="unresolved",
+                        score=0.45, evidence="The BriefCase software was deployed."))
+    db.add(PaperMention(publication_id=sure, product_id=product, role="cited", score=0.3))
+    db.commit()
+    items = {(i.kind, i.publication_id) for i in review_queue(db, threshold=T,
+                                                               link_threshold=0.6)}
+    assert ("link", shaky) in items and ("link", family) in items
+    assert ("link", sure) not in items
+    item = next(i for i in review_queue(db, threshold=T, link_threshold=0.6)
+                if i.publication_id == family)
+    decide(db, item=item, accept=True, author="reviewer", reason="PE paper")
+    assert (family, product) in {(lk.publication_id, lk.product_id)
+                                 for lk in effective_links(db, publication_id=family)}
+    assert family not in {i.publication_id for i in review_queue(db, threshold=T,
+                                                                 link_threshold=0.6)
+                          if i.kind == "link"}
