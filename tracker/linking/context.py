@@ -14,7 +14,7 @@ import re
 _I = re.IGNORECASE
 SECTION_LABEL = re.compile(
     r"(?:^|(?<=[.!?\s]))(BACKGROUND|INTRODUCTION|CONTEXT|RATIONALE|PURPOSE|OBJECTIVES?|AIMS?|"
-    r"IMPORTANCE|MATERIALS? AND METHODS|METHODS?|DESIGN|SETTING|PATIENTS|PARTICIPANTS|"
+    r"IMPORTANCE|MATERIALS? AND METHODS|METHODS AND RESULTS|METHODS?|DESIGN|SETTING|PATIENTS|PARTICIPANTS|"
     r"APPROACH|EXPOSURES?|INTERVENTIONS?|MAIN OUTCOMES? AND MEASURES?|MEASUREMENTS|"
     r"RESULTS?|FINDINGS|CONCLUSIONS?|INTERPRETATION|DISCUSSION|SIGNIFICANCE|"
     r"CLINICAL RELEVANCE(?: STATEMENT)?|KEY POINTS|SUMMARY)\s*:", _I)
@@ -65,7 +65,8 @@ COMMERCIAL = re.compile(
 REVIEW_TITLE = re.compile(
     r"\b(systematic review|scoping review|narrative review|literature review|umbrella review|"
     r"a review|review of|an overview|overview of|meta-?analys[ie]s|state of the art|"
-    r"landscape|white paper|primer|position (statement|paper)|consensus|guidelines?)\b", _I)
+    r"landscape|white paper|primer|position (statement|paper)|consensus (statement|guidelines?|"
+    r"recommendations?|report|document|conference)|guidelines?)\b", _I)
 REVIEW_TYPES = {"review", "systematic review", "meta-analysis", "editorial", "comment",
                 "news", "practice guideline", "guideline", "scoping review", "consensus"}
 _AI_THING = (r"(deep[- ]learning|DL|AI|artificial intelligence|CNN|convolutional|neural network|"

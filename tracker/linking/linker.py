@@ -17,6 +17,8 @@ evaluated              +0.15    a mention sentence reports the study (not backgr
 named again            +0.05    each further sentence naming it (at most +0.10)
 company named too      +0.05    for a product name: the vendor appears in text or affiliations
 commercial cue         +0.10    family/company mention in a sentence saying "commercial", "FDA"
+used as a brand        +0.10    a company name used as the product's name: "Caption AI guidance
+                                software", "the Aidoc algorithm", "Lunit's software"
 topic fits             +0.10    the product's findings appear in the paper, modality agrees
 modality conflict      -0.25    a chest X-ray product in a mammography paper
 similarity             ±0.10    0.4 x (cosine(paper, product) - 0.35), clipped
@@ -43,6 +45,7 @@ is set, and link only above that cosine with a fitting topic: precision comes fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,9 +54,20 @@ import numpy as np
 
 from tracker.contract import PaperRecord, ProductRecord
 from tracker.linking.candidates import Analysis, Candidate, CandidateFinder, Sighting
-from tracker.linking.roles import EVIDENCE_ROLES, UNRESOLVED, candidate_role
+from tracker.linking.roles import (
+    AI_EVALUATED,
+    CITED,
+    EVIDENCE_ROLES,
+    LISTED,
+    MEASURED_WITH,
+    METRIC,
+    SURVEY_PAPER,
+    UNRESOLVED,
+    USED_AS_TOOL,
+    candidate_role,
+)
 from tracker.linking.topics import agreement
-from tracker.nlp.relevance import OFF_TOPIC, Relevance, classify_relevance
+from tracker.nlp.relevance import OFF_TOPIC, Relevance, ai_cue, classify_relevance
 
 LINKER_VERSION = "2"
 LINK_THRESHOLD = 0.6
@@ -65,6 +79,9 @@ EVALUATED_BONUS = 0.15
 REPEAT_BONUS, REPEAT_MAX = 0.05, 0.10
 COMPANY_BONUS = 0.05
 COMMERCIAL_BONUS = 0.10
+BRAND_USE_BONUS = 0.10
+_BRAND_USE = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s){0,2}?(?:AI|software|algorithms?|tools?|"
+                        r"platform|application|system|solution)\b", re.IGNORECASE)
 TOPIC_BONUS = 0.10
 MODALITY_PENALTY = 0.25
 SIMILARITY_WEIGHT, SIMILARITY_PIVOT, SIMILARITY_CAP = 0.4, 0.35, 0.10
@@ -175,6 +192,8 @@ class Linker:
                 [(s.sentence, s.mention.text, s.evaluative, s.citing, s.section,
                   per_sentence.get((s.field, s.sentence), 1)) for s in cand.sightings],
                 head_to_head=head_to_head)
+            if link.role in EVIDENCE_ROLES:
+                link.role = _paper_role(analysis, cand) or link.role
             if link.role not in EVIDENCE_ROLES:
                 mentions.append(link)
             elif cand.unresolved and cand.via != "product":
@@ -213,6 +232,8 @@ class Linker:
             parts["company"] = COMPANY_BONUS
         if cand.via != "product" and any(s.commercial for s in sightings):
             parts["commercial"] = COMMERCIAL_BONUS
+        if cand.via == "company" and any(_brand_use(s) for s in sightings):
+            parts["brand_use"] = BRAND_USE_BONUS
         if cand.topic_fit > 0 and cand.modality >= 0:
             parts["topic"] = TOPIC_BONUS
         if cand.modality < 0:
@@ -248,6 +269,42 @@ class Linker:
                 out.append(Link(analysis.paper.id, key, round(float(sims[i]), 3), "embedding",
                                 analysis.paper.title, {"similarity": float(sims[i])}))
         return out
+
+
+def _paper_role(analysis: Analysis, cand: Candidate) -> str | None:
+    """A non-evidence role the kind of paper gives a product its title does not name: every
+    product a review names is cited, every product a survey names is listed; a product that
+    only measures something in a study about something else ("analysed with X" in a paper
+    with no AI in its title or aim and no word of evaluating a tool) is a tool."""
+    if any(s.section == "title" for s in cand.sightings):
+        return None
+    paper = analysis.paper
+    if analysis.review:
+        return CITED
+    if SURVEY_PAPER.search(paper.title) or re.search(
+            r"\b(respondents?|freedom of information|we surveyed|(an?|online|national|web-based|"
+            r"electronic) (survey|questionnaire) (was |were )?(sent|distributed|administered|"
+            r"e-?mailed))\b", paper.abstract, re.I):
+        return LISTED
+    if (ai_cue(paper.title) is None and not re.search(r"\bAI\b", paper.title)
+            and not any(s.section == "purpose" for s in cand.sightings)
+            and not any(METRIC.search(s.sentence) for s in cand.sightings)
+            and all(MEASURED_WITH.search(_before(s)) for s in cand.sightings)
+            and not any(AI_EVALUATED.search(s.sentence) for s in cand.sightings)
+            and not AI_EVALUATED.search(paper.title)):
+        return USED_AS_TOOL
+    return None
+
+
+def _before(s: Sighting) -> str:
+    at = s.sentence.find(s.mention.text)
+    return s.sentence[:at] if at >= 0 else ""
+
+
+def _brand_use(s: Sighting) -> bool:
+    """The company name is used as the product's name ("Caption AI guidance software")."""
+    at = s.sentence.find(s.mention.text)
+    return at >= 0 and bool(_BRAND_USE.match(s.sentence[at + len(s.mention.text):]))
 
 
 def _evidence(sightings: list[Sighting]) -> str:

@@ -42,11 +42,17 @@ TOOL = re.compile(
     r"screen|find|triage|enrol|recruit|build|curate|assemble|collect|label|annotate|"
     r"pre-?select|exclude)\w*|selection (tool|criteri\w*)|case[- ]finding|to select patients|"
     r"(imaging |patient )?selection (was |were )?(performed|done|made) (with|using|by)|"
+    r"eligib\w*[^.;]{0,200}\b(on|with|using|by)\b|"
+    r"(images?|inputs?|channels?|masks?) (were |was )?(generated|produced|created|derived|"
+    r"pre-?processed) (\w+ ){0,2}(with|using|by)|"
     r"(eligib\w*|inclusion criteri\w*|all patients had|evidence of salvageable)[^.;]{0,200}"
     r"\b(processed|estimated|assessed|determined|measured|calculated) (with|using|by)|(estimated|determined|calculated|measured) (with|using|by) "
     r"(automated|automatic) (software|perfusion)|eligib\w+ [^.;]{0,60}(using|with|by)|"
     r"dataset (was |were )?(built|curated|assembled|collected|labell?ed)|"
-    r"(found|identified|retrieved|detected) by (querying|searching)|querying the (flags|"
+    r"(found|identified|retrieved|detected) by (querying|searching)|"
+    r"(generated|produced|obtained|derived|pre-?segmented|pre-?annotated) (\w+ ){0,2}(with|"
+    r"using|by) [^;]{0,80}\b(then|subsequently|and) (\w+ )?(reviewed|corrected|edited|"
+    r"checked|verified)|querying the (flags|"
     r"alerts|output)|(cases?|patients?|studies|examinations) (were |was )?(identified|found|"
     r"retrieved)\b[^.;]{0,80}\b(with|using|by)|(reconstructed|measured|processed|"
     r"post-?processed|analy[sz]ed|read) (\w+ ){0,3}on [^;]{0,60}workstations?|(labels?|"
@@ -63,6 +69,29 @@ LIST = re.compile(
     r"respondents?|survey|questionnaire|interviewees?|reported using|most (commonly|"
     r"frequently) (used|cited|named|reported)|(list|inventory|catalogue|catalog|landscape) of)"
     r"\b", _I)
+MANY = re.compile(
+    r"\b(include[sd]?|including|examples?|such as|most (often|commonly|frequently)|"
+    r"in production|in (clinical |routine |daily )?use|went live|(were|are) (live|installed|"
+    r"procured|purchased|licensed|offered)|marketplace|portfolio)\b", _I)
+STUDIED = re.compile(
+    r"\b(evaluat\w*|compar\w*|assess\w*|test(ed|ing)|validat\w*|benchmark\w*|processed|"
+    r"analy[sz]ed|contoured|segmented|read by|scored by|applied)\b", _I)
+"""List cues of a sentence naming several products ("Four applications were in production:
+A, B, C and D"; "Examples include A, B and C")."""
+SURVEY_PAPER = re.compile(
+    r"\b(survey(ed|s)?|questionnaires?|respondents?|freedom of information|FOI|interviews?|"
+    r"focus groups?)\b", _I)
+MEASURED_WITH = re.compile(
+    r"\b(analy[sz]ed|quantified|measured|calculated|computed|assessed|segmented|derived|"
+    r"obtained|estimated|post-?processed|determined)\b[^.;]{0,80}\b(with|using|by|on|in)\s*"
+    r"(the\s+)?$", _I)
+"""The words before a name that make it the instrument of a measurement."""
+AI_EVALUATED = re.compile(
+    r"\b(accura\w*|agreement|correlat\w*|sensitivit\w*|specificit\w*|AUC|performance|"
+    r"reproducib\w*|repeatab\w*|reliab\w*|validat\w*|concordan\w*|bias|ICC|kappa|Dice|"
+    r"prognostic|predictive value|hazard ratios?|"
+    r"(compared|versus|vs\.?) (with |to )?(manual|expert|reference|radiologists?))\b", _I)
+"""Words of a paper that evaluates a measurement tool rather than only using one."""
 METRIC = re.compile(
     r"\b(sensitivit\w*|specificit\w*|accura\w*|AUC|AUROC|area under|predictive value|"
     r"false[- ](positive|negative)s?|flagged|detected|missed|agreement|kappa|correlat\w*|"
@@ -83,7 +112,8 @@ def sighting_role(sentence: str, name: str, *, evaluative: bool, citing: bool,
     naming several products the list cue may stand anywhere ("Six applications were hosted:
     A, B, ... and F")."""
     near = _clause(sentence, name)
-    if named_in_sentence >= 2 and LIST.search(sentence) and not METRIC.search(sentence):
+    if named_in_sentence >= 2 and (LIST.search(sentence) or MANY.search(sentence)) \
+            and not METRIC.search(sentence) and not STUDIED.search(sentence):
         return LISTED
     if REFERENCE_STANDARD.search(near):
         return REFERENCE

@@ -51,6 +51,17 @@ FINDINGS: dict[str, re.Pattern[str]] = {
     "liver": re.compile(r"\bliver\b|hepat\w*", _I),
     "head_trauma": re.compile(r"(?i:traumatic brain|head (injur\w*|trauma)|midline shift|basal "
                               r"cistern\w*|intracranial lesions?)|\bTBI\b"),
+    "emphysema": re.compile(r"emphysema\w*|\bCOPD\b|chronic obstructive|airway wall|air trapping|"
+                            r"\bPi10\b", _I),
+    "ventricular_function": re.compile(r"ejection fraction|\bLVEF\b|\bGLS\b|longitudinal strain|"
+                                       r"ventricular (volume|function)\w*", _I),
+    "amyloidosis": re.compile(r"amyloid\w*", _I),
+    "heart_failure": re.compile(r"heart failure|\bHF[pr]EF\b", _I),
+    "contouring": re.compile(r"organs?[- ]at[- ]risk|\bOARs?\b|contour\w*|delineat\w*|"
+                             r"auto-?segment\w*", _I),
+    "acquisition_guidance": re.compile(r"acquisition guidance|guid\w* (novice|operators?|"
+                                       r"nurses?|acquisition)|image acquisition", _I),
+    "calcium": re.compile(r"(?i:coronary (artery )?calcium|agatston)|\bCAC\b"),
     "stroke": re.compile(r"stroke|infarct\w*|isch(a)?emi\w*", _I),
     "image_quality": re.compile(r"denois\w*|noise reduction|image quality|accelerat\w*|"
                                 r"reconstruction|low[- ]dose|super[- ]resolution", _I),

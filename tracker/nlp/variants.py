@@ -117,6 +117,9 @@ def product_forms(name: str, aliases: Iterable[str], brands: Iterable[str]) -> l
                     if _WORD.search(part) and not _VERSION_TAIL.fullmatch(" " + part):
                         bases.append((f"{outer} {part}", kind))
                         bases.append((f"{outer} for {part}", kind))
+                        # "Advanced intelligent Clear-IQ Engine (AiCE)": the short name
+                        if " " not in part.strip() and odd_case(part.strip()):
+                            bases.append((part.strip(), kind))
     out: list[tuple[str, str]] = []
     for form, kind in bases:
         out.append((form, kind))
