@@ -300,3 +300,25 @@ def test_own_exports_feed_link_file_and_classify_file(tmp_path: Path, engine) ->
     assert (lunit_paper, "lunit-insight-cxr") in {(r["paper_id"], r["product_id"]) for r in links}
     grades = [json.loads(x) for x in grades_out.read_text("utf-8").splitlines()]
     assert [r["paper_id"] for r in grades] == [str(r["publication_id"]) for r in exported_papers]
+
+
+def test_dev_and_holdout_share_no_paper() -> None:
+    """No development paper (id, PMID, DOI or title) is in a held-out file: held-out figures
+    would otherwise include papers the rules and the model were tuned or trained on."""
+    data = Path(__file__).parent / "data"
+
+    def keys(path: Path) -> set[str]:
+        out: set[str] = set()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            out.add(f"id:{row['id']}")
+            out.add("title:" + " ".join(str(row.get("title", "")).lower().split()))
+            out.update(f"{k}:{str(row[k]).lower()}" for k in ("pmid", "doi") if row.get(k))
+        return out
+
+    dev = set().union(*(keys(p) for p in (data / "dev").glob("papers_*.jsonl")))
+    held = set().union(*(keys(p) for p in (data / "holdout").glob("papers*.jsonl")))
+    assert dev and held
+    assert not dev & held, sorted(dev & held)[:5]

@@ -19,7 +19,8 @@ GOLD = sorted(DEV.glob("papers_*.jsonl"))
 # product may appear in two catalogues under two ids)
 SETS = {"ab": ([DEV / "papers_a.jsonl", DEV / "papers_b.jsonl"],
                [DEV / "products_a.jsonl", DEV / "products_b.jsonl"]),
-        "c": ([DEV / "papers_c.jsonl"], [DEV / "products_c.jsonl"])}
+        "c": ([DEV / "papers_c.jsonl"], [DEV / "products_c.jsonl"]),
+        "d": ([DEV / "papers_d.jsonl"], [DEV / "products_d.jsonl"])}
 
 
 def _write(path: Path, lines: list[str]) -> Path:

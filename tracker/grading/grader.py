@@ -12,10 +12,11 @@ from tracker.evidence.vocabulary import bucket_of, from_class
 from tracker.grading.analysis import analyse
 from tracker.grading.classifier import GradingModel
 from tracker.grading.features import study_features
-from tracker.grading.rules import RuleCall, level_cues, rule_features, rule_level
+from tracker.grading.rules import RuleCall, highest_level, level_cues, rule_features, rule_level
 from tracker.grading.vendor import KNOWN_VENDORS, vendor_independence
 from tracker.nlp.relevance import (
     AI_IMAGING,
+    LINKED,
     OFF_TOPIC,
     PRODUCT_EVALUATION,
     Relevance,
@@ -123,7 +124,8 @@ def grade_papers(papers: Sequence[PaperRecord], *, review_threshold: float,
         if i not in graded_set:
             out[i] = _gated(paper, rel, review_threshold, grading_version(model))
     inner = _grade([papers[i] for i in graded], review_threshold=review_threshold, model=model,
-                   vendors_for=vendors_for, embedder=embedder, embeddings=embeddings)
+                   vendors_for=vendors_for, embedder=embedder, embeddings=embeddings,
+                   linked=[relevances[i].reason == LINKED for i in graded])
     for i, grade in zip(graded, inner, strict=True):
         rel = relevances[i]
         grade.relevance, grade.relevance_reason = rel.label, rel.reason
@@ -167,9 +169,14 @@ def _gated(paper: PaperRecord, relevance: Relevance, review_threshold: float,
 
 def _grade(papers: Sequence[PaperRecord], *, review_threshold: float,
            model: GradingModel | None, vendors_for: Callable[[PaperRecord], list[str]] | None,
-           embedder: Embedder | None, embeddings: Any) -> list[Grade]:
+           embedder: Embedder | None, embeddings: Any, linked: list[bool]) -> list[Grade]:
     analysed = [analyse(p) for p in papers]
     calls = [rule_level(p, pc) for p, pc in zip(papers, analysed, strict=True)]
+    # a paper the linker says evaluates a catalogue product is an evaluation even when it
+    # reads like a new algorithm (a vendor's own paper): only its type or title can say no
+    calls = [highest_level(pc, call.scores) if link and call.level is None
+             and not (call.non_primary_type or call.non_primary_title) else call
+             for pc, call, link in zip(analysed, calls, linked, strict=True)]
     grades: list[Grade] = []
     for paper, pc, call in zip(papers, analysed, calls, strict=True):
         feats = study_features(paper, pc)
@@ -184,7 +191,8 @@ def _grade(papers: Sequence[PaperRecord], *, review_threshold: float,
             cues=list(call.cues), why=why))
     if model is not None and papers:
         rows = [rule_features(p, c, pc) for p, c, pc in zip(papers, calls, analysed, strict=True)]
-        _apply_model(papers, calls, rows, grades, model, embedder=embedder, embeddings=embeddings)
+        _apply_model(papers, calls, rows, grades, model, embedder=embedder, embeddings=embeddings,
+                     linked=linked)
         for grade, pc, call in zip(grades, analysed, calls, strict=True):
             if grade.level != call.level:
                 grade.cues = level_cues(pc, grade.level)
@@ -214,7 +222,7 @@ def fill_defaults(grade: Grade, call: RuleCall) -> None:
 
 def _apply_model(papers: Sequence[PaperRecord], calls: list[RuleCall], rows: list[list[float]],
                  grades: list[Grade], model: GradingModel, *, embedder: Embedder | None,
-                 embeddings: Any) -> None:
+                 embeddings: Any, linked: list[bool]) -> None:
     import numpy as np
 
     if model.embedding_dim and embeddings is None:
@@ -223,13 +231,17 @@ def _apply_model(papers: Sequence[PaperRecord], calls: list[RuleCall], rows: lis
         embedder = embedder or Embedder(model.embedding_model)
         embeddings = embedder.embed([p.text for p in papers])
     probs = model.predict_proba(model.design_matrix(embeddings, rows))
-    for grade, call, row in zip(grades, calls, probs, strict=True):
+    for grade, call, row, link in zip(grades, calls, probs, linked, strict=True):
         if call.non_primary_type or call.non_primary_title:
             # a review, editorial or guideline by publication type or title: not evidence,
             # whatever the text resembles (the classifier is not asked)
             grade.model_version = grading_version(model)
             continue
         best = int(np.argmax(row))
+        if link and from_class(model.classes[best]) is None:
+            # linked to a product it evaluates: the most likely level, not "none"
+            best = max((i for i, c in enumerate(model.classes) if from_class(c) is not None),
+                       key=lambda i: row[i])
         level = from_class(model.classes[best])
         grade.level = level
         grade.confidence = model.calibrated(float(row[best]))

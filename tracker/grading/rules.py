@@ -94,10 +94,11 @@ def rule_level(paper: PaperRecord, pc: PaperCues) -> RuleCall:
                         _texts(pc, "NONCOMMERCIAL"), scores)
     if scores.get("DEVELOPMENT", 0.0) >= 3.0 and not scores.get("COMMERCIAL"):
         return RuleCall(None, "develops a new algorithm", _texts(pc, "DEVELOPMENT"), scores)
-    return _highest_level(pc, scores)
+    return highest_level(pc, scores)
 
 
-def _highest_level(pc: PaperCues, scores: dict[str, float]) -> RuleCall:
+def highest_level(pc: PaperCues, scores: dict[str, float]) -> RuleCall:
+    """The highest level whose weighted cues pass its threshold (``THRESHOLDS``)."""
     def hit(label: str) -> bool:
         return scores.get(label, 0.0) >= THRESHOLDS[label]
 

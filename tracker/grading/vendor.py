@@ -27,6 +27,7 @@ from pathlib import Path
 
 from tracker.contract import PaperRecord, ProductRecord
 from tracker.names import fold, legal_form_in_text, normalize_company
+from tracker.nlp.variants import company_forms
 from tracker.resources import GENERIC_TAIL, core_name, known_names, owners_at
 
 KNOWN_VENDORS: tuple[str, ...] = (
@@ -226,6 +227,8 @@ def vendor_names(vendors: Iterable[str], year: int | None, *,
     given = [v for v in vendors if v and v.strip()]
     if not given:
         return [], {}
+    # brand names the legal name does not show ("Nanox.AI" for Zebra Medical Vision)
+    given = list(dict.fromkeys(given + [f for v in given for f in company_forms(v)]))
     names = known_names(events_file)
     own: list[str] = list(given)
     for vendor in given:
@@ -265,7 +268,9 @@ def vendor_independence(paper: PaperRecord, *, vendors: Iterable[str] = (),
         tie = _tie(statements, names)
         if tie:
             return False, f"funding/conflicts name {who(tie[0])}: {tie[1][:160]}"
-        funded = re.search(r"(funded|supported|sponsored|provided) by ([^.;]+)", body, re.I)
+        funded = re.search(r"((?:funded|sponsored|financed) by|(?:financial|research|grant) "
+                           r"support (?:from|by)|supported by (?:a |an )?(?:grant|funding|"
+                           r"research|unrestricted)[^.;]{0,40}?(?:from|by))\s*([^.;]+)", body, re.I)
         if funded:
             hit = mentions(funded.group(2), names)
             if hit:

@@ -90,7 +90,9 @@ REVIEW = re.compile(
     r"state of the art|white paper|primer|position (statement|paper)|consensus (statement|"
     r"recommendations?)|guidelines? (for|on)|recommendations (for|on)|expert opinion|"
     r"editorial|commentary|perspective)\b", _I)
-SURVEY = re.compile(r"\b(survey|questionnaire|respondents?|interviews?|focus groups?)\b", _I)
+SURVEY = re.compile(r"\b(survey|questionnaire|respondents?|interviews?|focus groups?|"
+                    r"discrete[- ]choice|conjoint|delphi|qualitative study|perceptions?|"
+                    r"attitudes?)\b", _I)
 DEVELOPMENT = re.compile(
     r"\b(we (developed|propose|present|designed|trained|built|introduce|devised|constructed)"
     r"\b[^.;]{0,80}\b(model|algorithm|network|method|framework|system|classifier|pipeline|"
@@ -216,8 +218,6 @@ def classify_relevance(paper: PaperRecord, *, evaluated: bool | None = None,
     commercial = vendor_named or commercial_cue(text, vendors)
     if commercial and not development:
         return Relevance(PRODUCT_EVALUATION, f"{why_ai}; product cue {commercial!r}")
-    if commercial and _first(COMMERCIAL, paper.title):
-        return Relevance(PRODUCT_EVALUATION, f"{why_ai}; product cue in the title")
     if development:
         return Relevance(AI_IMAGING, f"{why_ai}; develops its own ({development!r})")
     if evaluates(paper) and (ai_cue(paper.title) or _first(DEPLOYED, text)):
