@@ -152,28 +152,27 @@ def test_the_vendors_owner_at_the_papers_date_counts_as_the_vendor() -> None:
 
 
 def test_an_announced_acquisition_changes_no_owner(tmp_path: Path) -> None:
-    """The packaged file has Nanox's deal for Zebra as *announced*: Nanox is not Zebra's
-    owner then; a file that records the deal as completed makes it so from its date."""
-    paper = _statement("A.B. is an employee of Nanox.", year=2022)
-    assert vendor_independence(paper, vendors=["Zebra Medical Vision"])[0] is True
-    # products that carry the vendor's later name as an alias need no owner at all
-    assert vendor_independence(paper, vendors=["Zebra Medical Vision", "Nanox AI"])[0] is False
+    """An acquisition recorded as *announced* makes no owner; the same deal recorded as
+    completed makes the acquirer the owner from its date. (Zebra Medical Vision needs no
+    owner: its later brand, Nanox.AI, is one of its own names.)"""
+    zebra = _statement("A.B. is an employee of Nanox.", year=2022)
+    assert vendor_independence(zebra, vendors=["Zebra Medical Vision"])[0] is False
+    paper = _statement("A.B. is an employee of Bigco Imaging.", year=2022)
     events = tmp_path / "events.toml"
-    events.write_text(
-        '[[company]]\nname = "Nanox"\naliases = ["Nano-X Imaging Ltd"]\n\n'
-        '[[company]]\nname = "Zebra Medical Vision"\naliases = ["Zebra Medical Vision Ltd."]\n\n'
-        '[[event]]\ntype = "acquisition"\ncompany = "Zebra Medical Vision"\n'
-        'counterparty = "Nanox"\ndate = "2021-11"\nstatus = "completed"\nsource = "test"\n',
-        "utf-8")
-    value, why = vendor_independence(paper, vendors=["Zebra Medical Vision Ltd."],
-                                     events_file=events)
-    assert value is False and "Nanox, owner of" in why and "2021-11" in why
-    alias = _statement("A.B. is an employee of Nano-X Imaging Ltd.", year=2022)
-    assert vendor_independence(alias, vendors=["Zebra Medical Vision"],
-                               events_file=events)[0] is False
-    old = _statement("A.B. is an employee of Nanox.", year=2019)
-    assert vendor_independence(old, vendors=["Zebra Medical Vision"],
-                               events_file=events)[0] is True
+    deal = ('[[company]]\nname = "Bigco Imaging"\n\n[[company]]\nname = "Acme Vision"\n\n'
+            '[[event]]\ntype = "acquisition"\ncompany = "Acme Vision"\n'
+            'counterparty = "Bigco Imaging"\ndate = "2021-11"\nstatus = "{status}"\n'
+            'source = "test"\n')
+    events.write_text(deal.format(status="announced"), "utf-8")
+    assert vendor_independence(paper, vendors=["Acme Vision Ltd."],
+                               events_file=events)[0] is not False
+    completed = tmp_path / "completed.toml"  # the reader caches by path
+    completed.write_text(deal.format(status="completed"), "utf-8")
+    value, why = vendor_independence(paper, vendors=["Acme Vision Ltd."], events_file=completed)
+    assert value is False and "owner of" in why and "2021-11" in why
+    before = _statement("A.B. is an employee of Bigco Imaging.", year=2019)
+    assert vendor_independence(before, vendors=["Acme Vision Ltd."],
+                               events_file=completed)[0] is not False
 
 
 def test_without_a_known_vendor_industry_roles_still_count() -> None:
