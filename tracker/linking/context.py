@@ -126,6 +126,10 @@ def is_review(title: str, publication_types: list[str]) -> bool:
 
 
 def is_development(text: str) -> bool:
+    """The abstract says the authors built the model. Narrower than the relevance gate's
+    ``DEVELOPMENT`` on purpose: here it costs a product's link score, and a vendor's own
+    paper ("the software was developed by ...") must keep its link; measured on the
+    development sets, the gate's broader pattern loses three true links."""
     return bool(DEVELOPMENT.search(text))
 
 
