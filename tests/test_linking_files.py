@@ -20,7 +20,8 @@ GOLD = sorted(DEV.glob("papers_*.jsonl"))
 SETS = {"ab": ([DEV / "papers_a.jsonl", DEV / "papers_b.jsonl"],
                [DEV / "products_a.jsonl", DEV / "products_b.jsonl"]),
         "c": ([DEV / "papers_c.jsonl"], [DEV / "products_c.jsonl"]),
-        "d": ([DEV / "papers_d.jsonl"], [DEV / "products_d.jsonl"])}
+        "d": ([DEV / "papers_d.jsonl"], [DEV / "products_d.jsonl"]),
+        "e": ([DEV / "papers_e.jsonl"], [DEV / "products_e.jsonl"])}
 
 
 def _write(path: Path, lines: list[str]) -> Path:
@@ -81,7 +82,7 @@ def test_dev_set_precision_and_recall_without_embeddings(part: str) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
-    assert figures["gold_pairs"] >= 30
+    assert figures["gold_pairs"] >= 25
     assert figures["precision"] >= 0.95, figures["false_positives"]
     assert figures["recall"] >= 0.90, figures["false_negatives"]
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from tracker.config import Settings
     from tracker.embeddings import Embedder
 
-RULES_VERSION = "rules-4"  # bump when a rule changes: stores re-grade
+RULES_VERSION = "rules-5"  # bump when a rule changes: stores re-grade
 
 
 def grading_version(model: GradingModel | None) -> str:

@@ -26,12 +26,14 @@ NON_PRIMARY_TYPES = {
 """PubMed publication types of papers that are not primary evaluations."""
 
 NON_PRIMARY_TITLE = re.compile(
-    r"\b((?<!retrospective )(?<!chart )(?<!record )(?<!peer )review|meta-?analys[ie]s|overview|editorial|commentary|perspectives?|viewpoint|"
+    r"\b((?<!retrospective )(?<!chart )(?<!record )(?<!peer )(?<!radiologist )(?<!radiologists' )"
+    r"(?<!to )(?<!for )(?<!second )(?<!double )(?<!human )review(?! time)(?! workload)"
+    r"|meta-?analys[ie]s|overview|editorial|commentary|perspectives?|viewpoint|"
     r"guidelines?|recommendations?|consensus (?:statement|guidelines?|recommendations?|report|document)|"
     r"white paper|position (?:paper|statement)|"
     r"(?<!skeletal )(?<!bone )survey|questionnaire|state of the art|primer|pictorial essay|what (?:radiologists|"
     r"you) (?:need|should) to know|lessons learned|opinion|a call to|reply|erratum|"
-    r"correction to|letter to the editor|response to)\b",
+    r"correction to|letter to the editor|^\s*(?:re:|in )?response to|^\s*re(?=:))\b",
     re.IGNORECASE)
 
 WEIGHT = {"title": 2.0, "aim": 1.5, "conclusion": 1.5}

@@ -155,7 +155,7 @@ class CandidateFinder:
                    if m.kind == "company"]
         return Analysis(paper, candidates, companies, side.companies if side else set(), written,
                         topics,
-                        review=is_review(paper.title, paper.publication_types),
+                        review=is_review(paper.title, paper.publication_types, paper.abstract),
                         development=is_development(paper.abstract))
 
     def _counts(self, s: Sighting, companies: set[str]) -> bool:

@@ -66,16 +66,25 @@ REVIEW_TITLE = re.compile(
     r"\b(systematic review|scoping review|narrative review|literature review|umbrella review|"
     r"a review|review of|an overview|overview of|meta-?analys[ie]s|state of the art|"
     r"landscape|white paper|primer|position (statement|paper)|consensus (statement|guidelines?|"
-    r"recommendations?|report|document|conference)|guidelines?)\b", _I)
+    r"recommendations?|report|document|conference)|guidelines?|reply|in response|letter|"
+    r"comment(ary)? on|re:|editorial|perspective|viewpoint)\b", _I)
+REVIEW_ABSTRACT = re.compile(
+    r"\b(this (article|review|overview|paper) (reviews|summari[sz]es|discusses|describes the "
+    r"(current )?(state|landscape|evidence)|provides an overview)|we (review|summari[sz]e|"
+    r"discuss|give an overview)|in this (review|overview)|this narrative|we searched "
+    r"(pubmed|medline|embase))\b", _I)
 REVIEW_TYPES = {"review", "systematic review", "meta-analysis", "editorial", "comment",
-                "news", "practice guideline", "guideline", "scoping review", "consensus"}
+                "news", "practice guideline", "guideline", "scoping review", "consensus",
+                "letter"}
 _AI_THING = (r"(deep[- ]learning|DL|AI|artificial intelligence|CNN|convolutional|neural network|"
              r"machine[- ]learning|algorithm|classifier|detector|segmentation|radiomics?)")
 DEVELOPMENT = re.compile(
     r"\b(we (developed|propose|present|designed|trained|built|introduce|devised)\b[^.;]{0,60}"
     + _AI_THING + r"|(novel|new|proposed) " + _AI_THING + r"|our (model|algorithm|method|network|"
     r"framework|system|approach)|in-house " + _AI_THING + r"|" + _AI_THING
-    + r" (was|were) (developed|trained))", _I)
+    + r" (was|were) (developed|trained)|(model|network|U-?Net|classifier|algorithm)s? (was|were) "
+    r"trained|to (build|develop|train) (a|an|one) ([\w-]+ ){0,3}(model|network|algorithm|"
+    r"classifier)|training (set|data|cohort)|radiomics? signatures?)", _I)
 def sections(text: str) -> list[tuple[int, str]]:
     """``(offset, kind)`` where each labelled section of an abstract starts."""
     out = []
@@ -120,9 +129,12 @@ def clause_around(sentence: str, mention: str) -> str:
     return sentence
 
 
-def is_review(title: str, publication_types: list[str]) -> bool:
+def is_review(title: str, publication_types: list[str], abstract: str = "") -> bool:
+    """A review, guideline, editorial or letter: by type, title, or an abstract that says it
+    reviews ("This article summarises...", "We searched PubMed...")."""
     types = {t.strip().lower() for t in publication_types}
-    return bool(types & REVIEW_TYPES) or bool(REVIEW_TITLE.search(title))
+    return bool(types & REVIEW_TYPES) or bool(REVIEW_TITLE.search(title)) or bool(
+        REVIEW_ABSTRACT.search(abstract))
 
 
 def is_development(text: str) -> bool:

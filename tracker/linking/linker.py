@@ -65,6 +65,7 @@ from tracker.linking.roles import (
     UNRESOLVED,
     USED_AS_TOOL,
     candidate_role,
+    sighting_role,
 )
 from tracker.linking.topics import agreement
 from tracker.nlp.relevance import OFF_TOPIC, Relevance, ai_cue, classify_relevance
@@ -193,7 +194,8 @@ class Linker:
                   per_sentence.get((s.field, s.sentence), 1)) for s in cand.sightings],
                 head_to_head=head_to_head)
             if link.role in EVIDENCE_ROLES:
-                link.role = _paper_role(analysis, cand) or link.role
+                vendor_paper = self.products[cand.product].company_key in analysis.side_companies
+                link.role = _paper_role(analysis, cand, vendor_paper) or link.role
             if link.role not in EVIDENCE_ROLES:
                 mentions.append(link)
             elif cand.unresolved and cand.via != "product":
@@ -271,7 +273,7 @@ class Linker:
         return out
 
 
-def _paper_role(analysis: Analysis, cand: Candidate) -> str | None:
+def _paper_role(analysis: Analysis, cand: Candidate, vendor_paper: bool) -> str | None:
     """A non-evidence role the kind of paper gives a product its title does not name: every
     product a review names is cited, every product a survey names is listed; a product that
     only measures something in a study about something else ("analysed with X" in a paper
@@ -281,6 +283,12 @@ def _paper_role(analysis: Analysis, cand: Candidate) -> str | None:
     paper = analysis.paper
     if analysis.review:
         return CITED
+    if analysis.development and not vendor_paper:
+        # a paper that builds its own model names a product as its tool, its reference
+        # or its comparator, not as what it evaluates (unless the vendor wrote it)
+        roles = [sighting_role(s.sentence, s.mention.text, evaluative=s.evaluative,
+                               citing=s.citing) for s in cand.sightings]
+        return next((r for r in roles if r is not None), CITED)
     if SURVEY_PAPER.search(paper.title) or re.search(
             r"\b(respondents?|freedom of information|we surveyed|(an?|online|national|web-based|"
             r"electronic) (survey|questionnaire) (was |were )?(sent|distributed|administered|"

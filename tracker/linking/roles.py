@@ -50,6 +50,7 @@ TOOL = re.compile(
     r"(automated|automatic) (software|perfusion)|eligib\w+ [^.;]{0,60}(using|with|by)|"
     r"dataset (was |were )?(built|curated|assembled|collected|labell?ed)|"
     r"(found|identified|retrieved|detected) by (querying|searching)|"
+    r"retriev\w+ [^.;]{0,100}\bflagged\b|"
     r"(generated|produced|obtained|derived|pre-?segmented|pre-?annotated) (\w+ ){0,2}(with|"
     r"using|by) [^;]{0,80}\b(then|subsequently|and) (\w+ )?(reviewed|corrected|edited|"
     r"checked|verified)|querying the (flags|"

@@ -47,7 +47,7 @@ _TASK = (r"(detect\w*|diagnos\w*|triag\w*|segment\w*|quantif\w*|classif\w*|analy
          r"algorithms?|tools?|systems?|models?|solutions?|products?|platforms?|devices?)")
 AI_FIRM = re.compile(
     r"\b(artificial[- ]intelligence|deep[- ]learn\w*|machine[- ]learn\w*|neural[- ]networks?|"
-    r"convolutional|radiomics?|computer[- ](aided|assisted)[- ](detection|diagnosis|triage|"
+    r"convolutional|radiomics?|computer[- ]assisted|computer[- ](aided|assisted)[- ](detection|diagnosis|triage|"
     r"reading|evaluation)|computer[- ]aided|large language models?|foundation models?|"
     r"vision transformers?|chatgpt|gpt-?4\w*|u-?net)\b", _I)
 AI_CASED = re.compile(r"\b(CNNs?|CADe|CADx|CAD|LLMs?|DL|ML)\b")
