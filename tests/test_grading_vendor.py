@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tracker.contract import PaperRecord, ProductRecord
-from tracker.grading.vendor import corporate, vendor_finder, vendor_independence
+from tracker.grading.vendor import corporate, vendor_independence
 
 ACADEMIC = ["Department of Radiology, Radboud University Medical Center, Nijmegen, the Netherlands"]
 
@@ -45,12 +45,20 @@ def test_nothing_said_is_null() -> None:
     assert vendor_independence(_paper())[0] is None
 
 
-def test_vendor_finder_uses_product_names_and_company_aliases() -> None:
+def test_vendors_come_from_the_products_a_paper_is_linked_to() -> None:
+    """``classify-file`` and ``eval grading`` take a paper's vendors (names and company
+    aliases) from the products the linker links it to."""
+    from tracker.linking.files import paper_contexts
+    from tracker.linking.linker import Linker
+
     product = ProductRecord.model_validate({"id": "lunit-cxr", "name": "Lunit INSIGHT CXR", "company": "Lunit Inc.",
                                  "company_aliases": ["Lunit"], "aliases": ["INSIGHT CXR"]})
-    find = vendor_finder([product])
-    assert find(_paper(abstract="We tested INSIGHT CXR® on 500 radiographs.")) == ["Lunit Inc.", "Lunit"]
-    assert find(_paper(title="Chest radiograph AI", abstract="An unnamed product.")) == []
+    named = _paper(title="INSIGHT CXR on chest radiographs",
+                   abstract="We tested INSIGHT CXR® on 500 radiographs; sensitivity was 0.9.")
+    unnamed = _paper(title="Chest radiograph AI", abstract="An unnamed product.")
+    found = paper_contexts([named], Linker([product]))
+    assert found[named.id].vendors == ["Lunit Inc.", "Lunit"]
+    assert paper_contexts([unnamed], Linker([product]))[unnamed.id].vendors == []
 
 
 def test_company_affiliations_use_the_one_legal_form_list() -> None:

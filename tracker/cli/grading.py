@@ -19,21 +19,27 @@ ProductsFiles = Annotated[list[Path] | None, typer.Option(
          "independence read (default: the packaged FDA AI product list).")]
 
 
-def _contexts(papers: list[Any], products: list[Path] | None) -> tuple[Any, Any, list[str]]:
-    """``relevance_for`` and ``vendors_for`` from linking the papers against the catalogue
-    (the given products, else the packaged FDA AI list), and the catalogue's bad lines."""
+def _catalog_linker(products: list[Path] | None) -> tuple[Any, list[str]]:
+    """A mentions-only linker over the given products, else the packaged FDA AI list, and
+    the catalogue's bad lines: built once per command (its gazetteer takes seconds)."""
     from tracker.contract import read_products
     from tracker.linking.catalog import builtin_catalog
-    from tracker.linking.files import paper_contexts
+    from tracker.linking.linker import Linker
 
     problems: list[str] = []
     if products:
         catalog, problems = read_products(products)
     else:
         catalog = builtin_catalog()
-    contexts = paper_contexts(papers, catalog)
-    return ((lambda p: contexts[p.id].relevance), (lambda p: contexts[p.id].vendors),
-            problems)
+    return Linker(catalog, embedder=None), problems
+
+
+def _contexts(papers: list[Any], linker: Any) -> tuple[Any, Any]:
+    """``relevance_for`` and ``vendors_for`` from linking the papers against the catalogue."""
+    from tracker.linking.files import paper_contexts
+
+    contexts = paper_contexts(papers, linker)
+    return (lambda p: contexts[p.id].relevance), (lambda p: contexts[p.id].vendors)
 
 
 @app.command("classify-file")
@@ -50,7 +56,8 @@ def classify_file(
 
     settings = settings_for()
     items, problems = read_papers(papers)
-    relevance_for, vendors_for, product_problems = _contexts(items, products)
+    linker, product_problems = _catalog_linker(products)
+    relevance_for, vendors_for = _contexts(items, linker)
     problems += product_problems
     for problem in problems:
         typer.echo(f"{problem} (skipped)", err=True)
@@ -92,8 +99,8 @@ def eval_grading(
 
     settings = settings_for()
     examples, problems = read_labelled(list(gold))
-    relevance_for, vendors_for, product_problems = _contexts([e.paper for e in examples],
-                                                             products)
+    linker, product_problems = _catalog_linker(products)
+    relevance_for, vendors_for = _contexts([e.paper for e in examples], linker)
     for problem in problems + product_problems:
         typer.echo(f"{problem} (skipped)", err=True)
     if not examples:
@@ -105,7 +112,7 @@ def eval_grading(
         from tracker.grading.evaluation import read_negatives, ungraded_share
 
         items = read_negatives(path)
-        relevance_neg, vendors_neg, _ = _contexts(items, products)
+        relevance_neg, vendors_neg = _contexts(items, linker)
         figures.setdefault("negatives", {})[path.name] = ungraded_share(
             items, settings=settings, vendors_for=vendors_neg, relevance_for=relevance_neg)
     if as_json:

@@ -22,10 +22,10 @@ companies that owned it in the paper's year (completed acquisitions in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
-from tracker.contract import PaperRecord, ProductRecord
+from tracker.contract import PaperRecord
 from tracker.names import fold, legal_form_in_text, normalize_company
 from tracker.nlp.variants import company_forms
 from tracker.resources import GENERIC_TAIL, core_name, known_names, owners_at
@@ -299,21 +299,3 @@ def vendor_independence(paper: PaperRecord, *, vendors: Iterable[str] = (),
         return None, ("the text does not say: no conflict statement or funding, and the "
                       "affiliations name no company")
     return None, "the text does not say: no conflict statement, funding or affiliation"
-
-
-def vendor_finder(products: Iterable[ProductRecord]) -> Callable[[PaperRecord], list[str]]:
-    """A function giving, for a paper, the company names (and company aliases) of the
-    products it names in its title or abstract (by name or alias); a vendor named alone
-    counts too."""
-    refs = [([p.name, *p.aliases], [p.company, *p.company_aliases]) for p in products]
-    brands = [vendor_variants(vendors) for _, vendors in refs]
-
-    def vendors_for(paper: PaperRecord) -> list[str]:
-        padded = f" {fold(paper.text)} "
-        found: list[str] = []
-        for (names, vendors), variants in zip(refs, brands, strict=True):
-            if _named(padded, names) or _named(padded, variants):
-                found.extend(vendors)
-        return list(dict.fromkeys(found))
-
-    return vendors_for

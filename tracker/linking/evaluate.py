@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.contract import PaperRecord, read_jsonl, read_products
-from tracker.linking.files import make_linker
+from tracker.linking.files import link_results, make_linker
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -36,7 +36,7 @@ def evaluate_linking(*, gold: Sequence[Path], products: Sequence[Path], settings
     known = {p.id for p in catalog}
     papers = [p for p, _ in labelled]
     linker = make_linker(catalog, settings, embed=embed)
-    results = [r for i in range(0, len(papers), 256) for r in linker.link(papers[i:i + 256])]
+    results = list(link_results(linker, papers))
     links = [link for r in results for link in r.links]
     predicted = {(link.paper, link.product) for link in links}
     expected = {(p.id, g) for p, gs in labelled for g in gs if g in known}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.contract import PaperRecord, ProductRecord, read_papers, read_products, write_jsonl
-from tracker.linking.linker import Link, Linker
+from tracker.linking.linker import Link, Linker, PaperResult
 from tracker.linking.roles import UNRESOLVED
 from tracker.nlp.relevance import Relevance, classify_relevance
 
@@ -35,12 +35,14 @@ def make_linker(products: list[ProductRecord], settings: Settings, *, embed: boo
     return Linker(products, embedder=embedder)
 
 
-def link_papers(linker: Linker, papers: list[PaperRecord]) -> list[Link]:
-    links: list[Link] = []
+def link_results(linker: Linker, papers: list[PaperRecord]) -> Iterator[PaperResult]:
+    """The linker's result for every paper, in batches of ``BATCH``."""
     for i in range(0, len(papers), BATCH):
-        for result in linker.link(papers[i:i + BATCH]):
-            links.extend(result.links)
-    return links
+        yield from linker.link(papers[i:i + BATCH])
+
+
+def link_papers(linker: Linker, papers: list[PaperRecord]) -> list[Link]:
+    return [link for result in link_results(linker, papers) for link in result.links]
 
 
 def link_file(*, products: Sequence[Path], papers: Path, out: Path | None, settings: Settings,
@@ -70,19 +72,15 @@ class PaperContext:
     vendors: list[str]
 
 
-def paper_contexts(papers: list[PaperRecord], catalog: list[ProductRecord]
-                   ) -> dict[str, PaperContext]:
-    """Link ``papers`` against ``catalog`` (mentions only, nothing embedded) and keep what
-    grading needs: ``classify-file`` and ``eval grading`` use it."""
-    linker = Linker(catalog, embedder=None)
-    by_id = {p.id: p for p in catalog}
+def paper_contexts(papers: list[PaperRecord], linker: Linker) -> dict[str, PaperContext]:
+    """Link ``papers`` (a linker without an embedder: mentions only, nothing embedded) and
+    keep what grading needs: ``classify-file`` and ``eval grading`` use it."""
     out: dict[str, PaperContext] = {}
-    for i in range(0, len(papers), BATCH):
-        for result in linker.link(papers[i:i + BATCH]):
-            vendors: list[str] = []
-            for link in [*result.links, *(m for m in result.mentions if m.role == UNRESOLVED)]:
-                product = by_id[link.product]
-                vendors += [product.company, *product.company_aliases]
-            relevance = result.relevance or classify_relevance(result.paper)
-            out[result.paper.id] = PaperContext(relevance, list(dict.fromkeys(vendors)))
+    for result in link_results(linker, papers):
+        vendors: list[str] = []
+        for link in [*result.links, *(m for m in result.mentions if m.role == UNRESOLVED)]:
+            product = linker.products[link.product]
+            vendors += [product.company, *product.company_aliases]
+        relevance = result.relevance or classify_relevance(result.paper)
+        out[result.paper.id] = PaperContext(relevance, list(dict.fromkeys(vendors)))
     return out

@@ -68,7 +68,7 @@ from tracker.linking.roles import (
     sighting_role,
 )
 from tracker.linking.topics import agreement
-from tracker.nlp.relevance import OFF_TOPIC, Relevance, ai_cue, classify_relevance
+from tracker.nlp.relevance import Relevance, ai_cue, classify_relevance
 
 LINKER_VERSION = "2"
 LINK_THRESHOLD = 0.6
@@ -138,7 +138,7 @@ class Linker:
         or for embedding-only candidates, and only when they pass the radiology-AI filter."""
         analyses = self.finder.analyse(papers)
         gate = [classify_relevance(a.paper, named=bool(a.candidates)) for a in analyses]
-        relevant = [g.label != OFF_TOPIC for g in gate]
+        relevant = [g.relevant for g in gate]
         wanted = [i for i, a in enumerate(analyses)
                   if self.embedder is not None and relevant[i] and (
                       (a.candidates and not a.review)
@@ -273,6 +273,14 @@ class Linker:
         return out
 
 
+SURVEY_ABSTRACT = re.compile(
+    r"\b(respondents?|freedom of information|we surveyed|(an?|online|national|web-based|"
+    r"electronic) (survey|questionnaire) (was |were )?(sent|distributed|administered|"
+    r"e-?mailed))\b", re.IGNORECASE)
+"""An abstract that reports a survey (a quality-of-life questionnaire is not one)."""
+BARE_AI = re.compile(r"\bAI\b")
+
+
 def _paper_role(analysis: Analysis, cand: Candidate, vendor_paper: bool) -> str | None:
     """A non-evidence role the kind of paper gives a product its title does not name: every
     product a review names is cited, every product a survey names is listed; a product that
@@ -289,12 +297,9 @@ def _paper_role(analysis: Analysis, cand: Candidate, vendor_paper: bool) -> str 
         roles = [sighting_role(s.sentence, s.mention.text, evaluative=s.evaluative,
                                citing=s.citing) for s in cand.sightings]
         return next((r for r in roles if r is not None), CITED)
-    if SURVEY_PAPER.search(paper.title) or re.search(
-            r"\b(respondents?|freedom of information|we surveyed|(an?|online|national|web-based|"
-            r"electronic) (survey|questionnaire) (was |were )?(sent|distributed|administered|"
-            r"e-?mailed))\b", paper.abstract, re.I):
+    if SURVEY_PAPER.search(paper.title) or SURVEY_ABSTRACT.search(paper.abstract):
         return LISTED
-    if (ai_cue(paper.title) is None and not re.search(r"\bAI\b", paper.title)
+    if (ai_cue(paper.title) is None and not BARE_AI.search(paper.title)
             and not any(s.section == "purpose" for s in cand.sightings)
             and not any(METRIC.search(s.sentence) for s in cand.sightings)
             and all(MEASURED_WITH.search(_before(s)) for s in cand.sightings)

@@ -36,7 +36,6 @@ PRODUCT_EVALUATION = "product-evaluation"
 AI_IMAGING = "ai-imaging"
 OFF_TOPIC = "off-topic"
 RELEVANCE_LABELS = (PRODUCT_EVALUATION, AI_IMAGING, OFF_TOPIC)
-RELEVANCE_VERSION = "1"
 LINKED = "a catalogue product is evaluated (linker)"
 
 _I = re.IGNORECASE
@@ -131,10 +130,6 @@ class Relevance:
     @property
     def relevant(self) -> bool:
         return self.label != OFF_TOPIC
-
-    @property
-    def evaluation(self) -> bool:
-        return self.label == PRODUCT_EVALUATION
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
