@@ -45,6 +45,7 @@ class Collected(SQLModel):
     fetched_at: datetime = _ts()
     raw: Any = _json()
     content_hash: str = ""
+    composed: bool = False  # composed for the recorded snapshot, not recorded from upstream
 
 
 class Company(SQLModel, table=True):
@@ -53,8 +54,10 @@ class Company(SQLModel, table=True):
     normalized_name: str = Field(unique=True, index=True)
     country: str | None = None
     website: str | None = None
+    kind: str | None = None  # ai-vendor | imaging-oem | provider-network | platform | teleradiology | pharma | other
     source: str = "unknown"
     source_url: str = ""
+    composed: bool = False
     created_at: datetime = _ts()
 
 
@@ -78,10 +81,62 @@ class Product(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", index=True)
     name: str
     normalized_name: str = Field(index=True)
-    modality: str | None = None
-    subspecialty: str | None = None
+    display_name: str = ""  # unique among products: the name plus what tells it apart
+    kind: str = Field(default="software", index=True)  # software | imaging-system
+    product_type: str | None = Field(default=None, index=True)
+    modality: str | None = None  # ";"-joined list, e.g. "CT;MR"
+    subspecialty: str | None = Field(default=None, index=True)
+    findings: Any = _json(list)
+    findings_count: int | None = None
+    family: str | None = Field(default=None, index=True)
+    taxonomy: Any = _json(dict)  # field -> {"value", "source", "rule"}: why each value
     description: str | None = None
     source: str = "unknown"
+    source_url: str = ""
+    composed: bool = False
+    created_at: datetime = _ts()
+
+
+class ProductOverride(SQLModel, table=True):
+    """A person's decision on a product's kind, taxonomy or identity; the latest per
+    product and field wins over the automatic value (as ``Override`` does for papers)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    field_name: str  # kind | product_type | modality | subspecialty | family | findings
+    value: Any = _json()
+    author: str
+    reason: str = ""
+    created_at: datetime = _ts()
+
+
+class Platform(SQLModel, table=True):
+    """A platform or marketplace that distributes other vendors' AI products."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True)
+    name: str
+    kind: str = "independent"  # independent | pacs-vendor | oem-marketplace | ai-vendor-reseller
+    company_id: int | None = Field(default=None, foreign_key="company.id", index=True)
+    website: str | None = None
+    source: str = "seed"
+    source_url: str = ""
+    created_at: datetime = _ts()
+
+
+class PlatformProduct(SQLModel, table=True):
+    """A platform carries a product (from ``since``, until ``until`` when known)."""
+
+    __table_args__ = (UniqueConstraint("platform_id", "product_id", name="uq_platformproduct_pair"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = Field(foreign_key="platform.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    since: date | None = None
+    since_precision: str | None = None  # day | month | year
+    until: date | None = None
+    origin: str = "seed"  # seed | extracted | manual | import
+    news_item_id: int | None = Field(default=None, foreign_key="newsitem.id")
+    source: str = "seed"
     source_url: str = ""
     created_at: datetime = _ts()
 
@@ -145,6 +200,7 @@ class Publication(SQLModel, table=True):
     content_hash: str = ""
     source: str = Field(default="", index=True)  # the first source that found it
     source_url: str = ""
+    composed: bool = False  # composed for the recorded snapshot (no real upstream record)
     fetched_at: datetime = _ts()
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -179,6 +235,11 @@ class CompanyEvent(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", index=True)
     counterparty_id: int | None = Field(default=None, foreign_key="company.id", index=True)
     event_date: date | None = Field(default=None, index=True)
+    date_precision: str | None = None  # day | month | year (of event_date)
+    announced_date: date | None = None
+    completed_date: date | None = None
+    uncertain: bool = False  # a seeded fact the sources leave open (see its note)
+    note: str = ""
     status: str | None = None
     stake: float | None = None
     sentence: str | None = None
