@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -150,7 +151,7 @@ class Record(BaseModel):
     EXPORT_IDS: ClassVar[tuple[str, ...]] = ()
     """The id fields of the project's own export of this kind of record."""
     EXPORT_JOINED: ClassVar[dict[str, str]] = {}
-    """List fields that export writes as one joined string, with the separator."""
+    """List fields that export writes as one joined string, with the separator (a regex)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -164,7 +165,7 @@ class Record(BaseModel):
         for name, separator in cls.EXPORT_JOINED.items():
             value = data.get(name)
             if isinstance(value, str):
-                data[name] = [part.strip() for part in value.split(separator)]
+                data[name] = [part.strip() for part in re.split(separator, value)]
         return data
 
 
@@ -231,7 +232,7 @@ class ProductRecord(Record):
     as the linker matches it (``tracker.linking.catalog`` builds them from the store too)."""
 
     EXPORT_IDS = ("product_id",)
-    EXPORT_JOINED = {"aliases": ";", "company_aliases": ";", "modality": ","}
+    EXPORT_JOINED = {"aliases": ";", "company_aliases": ";", "modality": "[;,]"}
 
     id: RequiredText = Field(validation_alias=AliasChoices("id", "product_id"))
     name: RequiredText = Field(validation_alias=AliasChoices("name", "product"))
@@ -353,3 +354,18 @@ def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+class ProductFactsRecord(ProductRecord):
+    """A products.jsonl line with what a registry says of the product, for ``tracker
+    classify-products`` and ``tracker eval products`` (all optional): ``product_code`` (or a
+    list ``product_codes``), ``panel``/``panels``, ``device_names``, and the labels
+    ``gold_kind``, ``gold_modality``, ``gold_subspecialty``, ``gold_product_type``."""
+
+    product_codes: TextList = Field(default_factory=list, validation_alias=AliasChoices("product_codes", "product_code"))
+    panels: TextList = Field(default_factory=list, validation_alias=AliasChoices("panels", "panel"))
+    device_names: TextList = Field(default_factory=list)
+    gold_kind: str | None = None
+    gold_modality: TextList | None = None
+    gold_subspecialty: str | None = None
+    gold_product_type: str | None = None

@@ -1,9 +1,11 @@
 """``tracker add-product`` (a user's own product, or one FDA decision fetched from openFDA with
 ``--fda``) and ``tracker resolve`` (group registrations into products by hand; crawls of
-regulatory sources do it themselves)."""
+regulatory sources do it themselves), ``tracker classify-products`` and ``tracker eval
+products`` (kind and taxonomy of a products file, and their figures on labels)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +19,7 @@ from tracker.cli.app import (
     fetch_one,
     settings_for,
 )
+from tracker.cli.evaluate import eval_app
 
 
 @app.command("add-product")
@@ -89,3 +92,63 @@ def resolve(database_url: DatabaseUrl = None) -> None:
 
     with session(engine_for(database_url)) as s:
         echo_json(resolve_products(s))
+
+
+@app.command("classify-products")
+def classify_products_command(
+    products: Annotated[Path, typer.Option("--products", exists=True, dir_okay=False,
+                                           help="products.jsonl (docs/interfaces.md), optionally with "
+                                                "product_code, panel and device_names")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write one line per product")],
+) -> None:
+    """Kind (software or imaging-system), product type, modality, subspecialty, findings and
+    family of every product of a JSONL file, each with the rule behind it."""
+    from tracker.contract import ProductFactsRecord, read_jsonl, write_jsonl
+    from tracker.products.batch import classify_records
+
+    items, problems = read_jsonl(products, ProductFactsRecord)
+    for problem in problems:
+        typer.echo(f"{problem} (skipped)", err=True)
+    rows = classify_records(items)
+    write_jsonl(out, rows)
+    typer.echo(f"{out}: {len(rows)} products classified"
+               + (f", {len(problems)} lines skipped" if problems else ""), err=True)
+    if problems:
+        raise typer.Exit(3)
+
+
+@eval_app.command("products")
+def eval_products(
+    gold: Annotated[Path, typer.Option("--gold", exists=True, dir_okay=False,
+                                       help="labelled products: gold_kind, gold_modality, "
+                                            "gold_subspecialty, gold_product_type")],
+    as_json: AsJson = False,
+) -> None:
+    """Kind accuracy (against the product-code-only rule), modality and subspecialty fill
+    rates of software products, and agreement with the taxonomy labels."""
+    from tracker.contract import ProductFactsRecord, read_jsonl
+    from tracker.products.batch import evaluate
+
+    items, problems = read_jsonl(gold, ProductFactsRecord)
+    for problem in problems:
+        typer.echo(f"{problem} (skipped)", err=True)
+    figures = evaluate(items)
+    if as_json:
+        echo_json(figures)
+        return
+    kind = figures["kind"]
+    typer.echo(f"products {figures['products']} (software {figures['software_products']})")
+    typer.echo(f"kind accuracy {kind['accuracy']} on {kind['labelled']} labelled "
+               f"(product code only: {kind['code_only_accuracy']})")
+    for cell, count in kind["confusion"].items():
+        typer.echo(f"  {cell}: {count}")
+    for error in kind["errors"][:20]:
+        typer.echo(f"  wrong: {error['name']} ({error['product_id']}): gold {error['gold']}, {error['why']}")
+    fill = figures["fill_rate"]
+    typer.echo(f"fill rate on software: modality {fill['modality']}, subspecialty {fill['subspecialty']}, "
+               f"product type {fill['product_type']}")
+    for name, agreement in figures["agreement"].items():
+        if agreement["labelled"]:
+            typer.echo(f"{name} agreement {agreement['accuracy']} on {agreement['labelled']} labelled"
+                       + (f" (first value in gold {agreement['first_value_in_gold']})"
+                          if "first_value_in_gold" in agreement else ""))

@@ -3,6 +3,8 @@
 ``product_name`` turns the device name of one registration into the name of the product it
 belongs to (rules in order; each is a rule of ``tracker.products.resolution``):
 
+0. a device name that marks its trade name (``"Median LCS (internal name) / eyonis LCS
+   (trade name)"``) is named by it, the other names becoming aliases;
 1. several devices in one submission (``"MAGNETOM Sola; MAGNETOM Altea"``, ``"BriefCase, RIB
    Fractures Triage (RibFx)"``): the first one names the product (the others become aliases);
 2. a finding or indication after a colon (``"BriefCase-Triage: CARE Multi-Triage CT Body"``)
@@ -46,8 +48,25 @@ def _drop_paren(match: re.Match[str]) -> str:
     return match.group(0)
 
 
+_TRADE_NAME = re.compile(r"([^/;]+?)\s*\(trade name\)", re.I)
+_OTHER_NAME = re.compile(r"([^/;]+?)\s*\((?:internal|former|previous|also known as|aka)[^)]*\)", re.I)
+
+
+def trade_name(device_name: str) -> tuple[str, list[str]] | None:
+    """0. A device name that marks its trade name ("Median LCS (internal name) / eyonis LCS
+    (trade name)") names the product by the trade name; the other names are aliases."""
+    found = _TRADE_NAME.search(device_name)
+    if not found:
+        return None
+    others = [m.group(1).strip(" /") for m in _OTHER_NAME.finditer(device_name)]
+    return found.group(1).strip(" /"), [o for o in others if o]
+
+
 def product_name(device_name: str) -> str:
     """The product a device name belongs to (display form; compare with ``product_key``)."""
+    marked = trade_name(device_name)
+    if marked:
+        device_name = marked[0]
     first = listed_names(device_name)[0] if device_name.strip() else device_name
     head, sep, tail = first.partition(":")
     name = head if sep and len(head.strip()) >= 3 else first

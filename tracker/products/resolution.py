@@ -36,19 +36,26 @@ Products (per company; a registration belongs to exactly one product)
       from the device name's words, else the FDA product code (``naming.modality``).
   P6. Products a person added (``tracker add-product``, source ``user``) are matched like any
       other: a registration whose cleaned name equals one of their names or aliases joins them.
+  P7. A company-prefixed name is the company's product of the rest of the name: "Viz LVO
+      ContaCT" of Viz.ai is ContaCT when Viz.ai has a product ContaCT (the prefix is the
+      company's own name, optionally followed by a finding abbreviation such as LVO or ICH).
+  P8. Kind, taxonomy, family and display name are then computed for every product
+      (``tracker.products.classify``), a person's corrections last.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from sqlmodel import Session, select
 
 from tracker.db.models import Company, Product, ProductAlias, Registration
-from tracker.names import fold, slugify
+from tracker.names import fold, slugify, strip_legal_form
+from tracker.products.classify import classify_products
 from tracker.products.companies import load_company_entries, merge_company_groups
-from tracker.products.naming import listed_names, modality, product_key, product_name
+from tracker.products.naming import listed_names, product_key, product_name, trade_name
 
 
 def _renames(company: Company) -> dict[str, str]:
@@ -103,19 +110,54 @@ def _product_for(session: Session, reg: Registration, company: Company, counts: 
     key = product_key(name)
     product = find_product(session, company_id=company.id or 0, key=key)
     if product is None:
+        product = _prefixed_twin(session, name, company)
+    if product is None:
         product = Product(slug=unique_slug(session, slugify(f"{company.name} {name}")), company_id=company.id or 0,
-                          name=name, normalized_name=key, modality=modality(reg.device_name, reg.product_code),
+                          name=name, normalized_name=key, display_name=name,
                           source="resolution", source_url=reg.summary_url or reg.source_url)
         session.add(product)
         session.flush()
         counts["products_new"] += 1
-    elif product.modality is None:
-        product.modality = modality(reg.device_name, reg.product_code)
-        session.add(product)
-    for other in [reg.device_name, *listed_names(reg.device_name)[1:]]:
+    marked = trade_name(reg.device_name)
+    for other in [reg.device_name, *listed_names(reg.device_name)[1:], *(marked[1] if marked else [])]:
         counts["product_aliases_added"] += add_product_alias(session, product=product, alias=other,
                                                              source=f"resolution:{reg.source}")
     return product
+
+
+_FINDING_ABBREVIATION = re.compile(r"^[A-Z]{2,5}$")
+
+
+def without_company_prefix(name: str, company: Company) -> str | None:
+    """P7: the rest of a name that begins with the company's own name ("Viz LVO ContaCT" of
+    Viz.ai -> "ContaCT"; a finding abbreviation after the company name is dropped too)."""
+    brand = fold(strip_legal_form(company.name)).split()
+    words = name.split()
+    folded = [fold(w) for w in words]
+    if not brand or len(words) <= len(brand) or folded[:len(brand)] != brand:
+        brand = brand[:1]  # "Viz" of "Viz.ai"
+        if not brand or len(brand[0]) < 3 or len(words) < 2 or folded[0] != brand[0]:
+            return None
+    rest = words[len(brand):]
+    if len(rest) > 1 and _FINDING_ABBREVIATION.match(rest[0]):
+        rest = rest[1:]
+    return " ".join(rest) or None
+
+
+def _prefixed_twin(session: Session, name: str, company: Company) -> Product | None:
+    """P7 both ways: the product this company-prefixed name restates, or the prefixed
+    product this plain name is."""
+    rest = without_company_prefix(name, company)
+    if rest:
+        found = find_product(session, company_id=company.id or 0, key=product_key(rest))
+        if found is not None:
+            return found
+    compact = product_key(name).replace(" ", "")
+    for product in session.exec(select(Product).where(Product.company_id == company.id)):
+        other = without_company_prefix(product.name, company)
+        if other and product_key(other).replace(" ", "") == compact:
+            return product
+    return None
 
 
 def resolve_products(session: Session) -> dict[str, Any]:
@@ -135,5 +177,7 @@ def resolve_products(session: Session) -> dict[str, Any]:
         session.add(reg)
         counts["registrations_linked"] += 1
     session.commit()
+    classified = classify_products(session)
     total = session.exec(select(Product.id)).all()
-    return {**{k: v for k, v in counts.items()}, "products": len(total)}
+    return {**{k: v for k, v in counts.items()}, "products_classified": classified["products_classified"],
+            "products": len(total)}

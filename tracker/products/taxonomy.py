@@ -1,0 +1,309 @@
+"""Taxonomy of a product: modalities, subspecialty, product type and findings, each with why.
+
+``classify(facts)`` reads what the tracker knows of one product (its name, its registrations'
+device names, company, FDA panel and product codes, a description) and returns every value
+with its source, so a reviewer sees why:
+
+  modality      a list (CT, MR, X-ray, Mammography, US, NM, RT, Fluoroscopy, Endoscopy,
+                Ophthalmic, ECG, Other); from the words that name a modality (M1), else
+                findings and product lines that imply one (M1b), the product code of a
+                device or a single-modality AI code (M2), the subspecialty's usual modality
+                where it has one (M3, "dental" -> X-ray), and the company's other products
+                (M4, applied by ``tracker.products.classify`` over the store).
+  subspecialty  neuro, chest, breast, musculoskeletal, cardiac, vascular, abdominal,
+                oncology/radiotherapy, dental, obstetric/paediatric, general; from the
+                names' words (S1), the FDA panel (S2), the product code (S3), or "general"
+                for image processing that names no body part (S4).
+  product_type  triage/notification, detection, diagnosis/characterisation, quantification,
+                segmentation/contouring/planning, reconstruction/enhancement,
+                workflow/reporting, comprehensive, platform; from the names' words (T1),
+                the findings count (T2: ten or more findings is comprehensive), the product
+                code (T3), else none.
+  findings      the findings the registrations name ("BriefCase-Triage: ... (RibFx)"), with
+                their count (F1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.names import fold
+
+SUBSPECIALTIES = ("neuro", "chest", "breast", "musculoskeletal", "cardiac", "vascular", "abdominal",
+                  "oncology/radiotherapy", "dental", "obstetric/paediatric", "general")
+PRODUCT_TYPES = ("triage/notification", "detection", "diagnosis/characterisation", "quantification",
+                 "segmentation/contouring/planning", "reconstruction/enhancement", "workflow/reporting",
+                 "comprehensive", "platform")
+MODALITIES = ("CT", "MR", "X-ray", "Mammography", "US", "NM", "RT", "Fluoroscopy", "Endoscopy",
+              "Ophthalmic", "ECG", "Other")
+
+
+def _rx(words: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{words})\b")
+
+
+# M1: words that name a modality (a modality, its acquisition or a scanner line);
+# several may match: "PET/CT" is NM and CT.
+_MODALITY_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("Mammography", _rx(r"mammo\w*|mmg|dbt|tomosynthesis|senographe|pristina|selenia|3dimensions|mammomat")),
+    ("CT", _rx(r"ct|cta|ncct|ctp|ctb|ccta|somatom|aquilion|naeotom|revolution|computed tomography|"
+               r"spotlight|uct|neuviz|scenaria|ffrct|ffr ct")),
+    ("MR", _rx(r"mr|mri|magnetom|signa|vantage|air recon|mrcat|ingenia|echelon|umr|magnetic resonance|"
+               r"swoop|cmr")),
+    ("NM", _rx(r"pet|spect|biograph|scenium|xeleris|omni legend|nuclear|umi|upmr|scintigraph\w*")),
+    ("US", _rx(r"ultrasound|ultrasonic|echo|echocardiograph\w*|vivid|logiq|voluson|aplio|epiq|"
+               r"affiniti|lumify|vscan|venue|sonograph\w*|doppler|kosmos|clarius|acuson|versana|butterfly")),
+    ("X-ray", _rx(r"cxr|x ray|xray|radiograph\w*|chest x|ysio|definium|udr|dr 800|drx|gm85")),
+    ("Fluoroscopy", _rx(r"fluoro\w*|angio\w*|c arm|luminos|artis|cios|azurion|alphenix|uangio|3dxr|o arm")),
+    ("Endoscopy", _rx(r"endoscop\w*|colonoscop\w*")),
+    ("Ophthalmic", _rx(r"retina\w*|fundus|oct|optical coherence")),
+    ("ECG", _rx(r"ecg|ekg|electrocardiogra\w*")),
+]
+# M1b: findings and product lines that imply one modality (read only when no word names one).
+_MODALITY_IMPLIED: list[tuple[str, re.Pattern[str]]] = [
+    ("Mammography", _rx(r"transpara|mammoscreen|saige|profound ai|densitas|volpara|quantra|imagechecker|"
+                        r"genius ai|breast density|insight mmg")),
+    ("CT", _rx(r"cardiq|cac|calcium scor\w*|cascoring|lung nodule\w*|lcs|aspects|lvo|ich|hemorrhage|"
+               r"haemorrhage|pulmonary embol\w*|pe|aortic dissection|lungq|vidavision|broncholab|"
+               r"healthccs\w*|vcar|faststroke|emphysema|coronary")),
+    ("MR", _rx(r"prostate|neuroquant|icobrain|livermultiscan|hepatica|hepafat\w*|muscleview|amra|swiftmr|"
+               r"subtlemr|white matter|wmh|multiple sclerosis|ms lesion\w*|rthawk|vista os|brain volume\w*|"
+               r"volumetr\w*|atrophy|ferrismart|liversmart")),
+    ("NM", _rx(r"amyloid pet|subtlepet|bone scan\w*|hyper dlr|hyper air|mi workflows|mi view")),
+    ("US", _rx(r"echogo|fetal|fetoly|us2 ai|us2|caption|bladder|thyroid nodule\w*|koios|scannav|nerveblox|"
+               r"echopac|qlab|heartfocus|ultrasight|accuro|velacur|exo iris|sonio")),
+    ("X-ray", _rx(r"rayvolve|boneview|fracture\w*|bone age|dental|caries|periapical|bitewing|panoramic|"
+                  r"intraoral|second opinion|videa|velmeni|smile dx|logicon|qxr|insight cxr|chestlink|milvue|"
+                  r"smartchest|pneumothorax|critical care suite|osteodetect|knee osteoarthritis|scoliosis|cobb")),
+    ("Fluoroscopy", _rx(r"interventional|embolization|cydar|endonaut|tavipilot|flightplan")),
+    ("RT", _rx(r"radiotherapy|radiation therapy|contour\w*|autocontour|treatment planning|dose|oar|"
+               r"organs at risk|raystation|rayplan|ethos|art plan|mvision|limbus|radformation|mirada|oncospace")),
+    ("Endoscopy", _rx(r"gi genius|polyp\w*|skout|caddie|capsule")),
+    ("Ophthalmic", _rx(r"retinopathy|eyeart|idx dr|aeye")),
+]
+
+# M2: product codes whose devices or AI software work on one modality.
+_CODE_MODALITY = {
+    "JAK": "CT", "OEB": "CT", "PJA": "CT", "QAS": "CT", "KGI": "X-ray",
+    "LNH": "MR", "MOS": "MR", "PCS": "MR",
+    "IYN": "US", "IYO": "US", "ITX": "US", "QJU": "US", "QUO": "US", "SDJ": "US", "QVD": "US", "QRG": "US",
+    "KPS": "NM", "OUO": "NM",
+    "MUJ": "RT", "IYE": "RT", "QKB": "RT",
+    "OTE": "Mammography", "MUE": "Mammography",
+    "KPR": "X-ray", "MQB": "X-ray", "IZL": "X-ray", "QBS": "X-ray", "EHD": "X-ray",
+    "OWB": "Fluoroscopy", "JAA": "Fluoroscopy", "OXO": "Fluoroscopy", "QEK": "Fluoroscopy",
+    "QNP": "Endoscopy", "QZF": "Endoscopy", "PIB": "Ophthalmic", "NQQ": "Ophthalmic", "QER": "Ophthalmic",
+    "QYE": "ECG", "DQK": "ECG", "DPS": "ECG", "SBQ": "ECG",
+}
+
+# S1: words -> subspecialty, in order (the first that matches wins: "breast" before "chest").
+_SUBSPECIALTY_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("dental", _rx(r"dental|dentist\w*|caries|periapical|bitewing|panoramic|intraoral|tooth|teeth|"
+                   r"periodont\w*|orthodont\w*|cephalometr\w*|second opinion|videa|velmeni|smile dx|logicon|"
+                   r"denti\w*|cbct dental")),
+    ("obstetric/paediatric", _rx(r"fetal|fetus|obstetric\w*|prenatal|pregnan\w*|neonat\w*|pediatric|paediatric|"
+                                 r"bone age|sonio|fetoly|brightheart|placenta\w*|nuchal")),
+    ("breast", _rx(r"breast|mammo\w*|mmg|dbt|tomosynthesis|transpara|mammoscreen|saige|profound ai|"
+                   r"densitas|volpara|quantra|imagechecker|genius ai|koios ds|senographe|pristina|mammomat")),
+    ("oncology/radiotherapy", _rx(r"radiotherapy|radiation therapy|rt|contour\w*|autocontour|treatment planning|"
+                                  r"dose|oar|organs at risk|raystation|rayplan|ethos|art plan|mrcat|oncology|"
+                                  r"oncospace|onco\w*|tumou?r\w*|metasta\w*|deepmets|lesion tracking|recist")),
+    ("cardiac", _rx(r"cardi\w*|heart|coronary|ffr\w*|ffrct|cac|calcium scor\w*|cascoring|echocardiograph\w*|"
+                    r"echo|ejection fraction|lvef|lv|myocard\w*|valv\w*|amyloid\w*|hcm|cmr|heartflow|"
+                    r"cleerly|echogo|us2 ai|us2|caption|heartfocus|ultrasight|tavi\w*|atrial|ecg|plaque")),
+    ("neuro", _rx(r"brain|neuro\w*|head|stroke|lvo|ich|intracranial|hemorrhage|haemorrhage|aspects|"
+                  r"cerebr\w*|cranial|white matter|wmh|multiple sclerosis|ms lesion\w*|dementia|alzheimer\w*|"
+                  r"amyloid pet|atrophy|icobrain|neuroquant|spine|spinal|vertebr\w*|cina head|aneurysm|"
+                  r"rapid|viz|cinahead|perfusion|ctp|triage ich|midline")),
+    ("chest", _rx(r"chest|lung\w*|pulmonary|thora\w*|cxr|pneumo\w*|nodule\w*|lcs|emphysema|copd|"
+                  r"bronch\w*|tuberculosis|tb|pleural|airway\w*|rib\w*|qxr|insight cxr|chestlink|lungq|"
+                  r"vidavision|broncholab|pe|embol\w*|ild|fibrosis|critical care suite")),
+    ("vascular", _rx(r"vascular|aort\w*|carotid|vessel\w*|angio\w*|artery|arteries|arterial|venous|"
+                     r"aneurysm|embolization|endovascular|cydar|endonaut|stenosis|flightplan")),
+    ("musculoskeletal", _rx(r"fracture\w*|bone|bones|musculoskeletal|msk|knee|hip|shoulder|osteo\w*|"
+                            r"joint\w*|skelet\w*|muscle\w*|scoliosis|cobb|boneview|rayvolve|trauma|bmd|"
+                            r"cartilage|ortho\w*|spine")),
+    ("abdominal", _rx(r"liver|hepat\w*|abdom\w*|prostate|kidney\w*|renal|pancrea\w*|colon\w*|bowel|"
+                      r"bladder|gallbladder|spleen|colorectal|livermultiscan|hepafat\w*|body composition|"
+                      r"amra|visceral|fat|steatosis|pelvi\w*|urolog\w*|gastro\w*|polyp\w*")),
+]
+
+# S2: FDA panel -> subspecialty (used only when the names say nothing).
+_PANEL = {"cardiovascular": "cardiac", "neurology": "neuro", "dental": "dental",
+          "obstetrics/gynecology": "obstetric/paediatric", "obstetrics and gynecology": "obstetric/paediatric",
+          "gastroenterology/urology": "abdominal", "gastroenterology urology": "abdominal",
+          "orthopedic": "musculoskeletal", "ophthalmic": "general"}
+# S3: product codes whose devices serve one subspecialty.
+_CODE_SUBSPECIALTY = {
+    "QAS": "neuro", "OEB": "chest", "PJA": "cardiac", "MUJ": "oncology/radiotherapy",
+    "IYE": "oncology/radiotherapy", "QKB": "oncology/radiotherapy", "QJU": "cardiac", "QUO": "cardiac",
+    "SDJ": "cardiac", "QVD": "cardiac", "KGI": "musculoskeletal", "QBS": "musculoskeletal",
+    "OTE": "breast", "MUE": "breast", "EHD": "dental", "QWO": "chest", "PCS": "abdominal",
+}
+
+# T1: words -> product type, in order.
+_TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("platform", _rx(r"marketplace|platform|aios|deepcos|carpl|blackford|calantic|ai manager|"
+                     r"ai orchestrat\w*|orchestrator|ai hub|teamplay")),
+    ("workflow/reporting", _rx(r"report\w*|worklist|workflow\w*|dictation|impression\w*|llm|draft\w*|"
+                               r"protocol\w*|scheduling|pacs|viewer|enterprise access|smart reporting|rad ai|"
+                               r"radpair|positioning|auto positioning|guidance|scan planning|auto views")),
+    ("triage/notification", _rx(r"triage|notification|notif\w*|alert\w*|prioriti\w*|briefcase|contact|"
+                                r"easy triage|easytriage|accipiolx|cina|lvo detection|critical care")),
+    ("reconstruction/enhancement", _rx(r"recon\w*|reconstruction|denois\w*|noise|enhanc\w*|subtle\w*|"
+                                       r"swiftmr|super resolution|deep resolve|air recon|aice|dlir|"
+                                       r"truefidelity|precise image|smartspeed|sonic dl|precision dl|"
+                                       r"clarify dl|pixelshine|image quality|artifact\w*|clear iq|"
+                                       r"deep recon|hyper dlr|hyper air|maxfov|true enhance")),
+    ("segmentation/contouring/planning", _rx(r"contour\w*|autocontour|segment\w*|planning|treatment plan\w*|"
+                                             r"organs rt|oar|raystation|rayplan|mrcat|art plan|dose|"
+                                             r"synthetic ct|surgical plan\w*|3d model\w*|navigation")),
+    ("quantification", _rx(r"quant\w*|volum\w*|measure\w*|ffr\w*|ffrct|calcium|cac|cascoring|score|"
+                           r"scoring|density|densit\w*|body composition|analysis|analy[sz]er|morphometr\w*|"
+                           r"ejection fraction|lvef|strain|bmd|bone mineral|iron|fat|perfusion|aspects|"
+                           r"livermultiscan|icobrain|neuroquant|amra|profiler|biometr\w*")),
+    ("diagnosis/characterisation", _rx(r"cadx|diagnos\w*|characteri[sz]\w*|classif\w*|risk|malignan\w*|"
+                                       r"suspicio\w*|koios|birads|bi rads|ds for|assessment")),
+    ("detection", _rx(r"detect\w*|cad|cade|finder|nodule\w*|lesion\w*|fracture\w*|caries|"
+                      r"second opinion|boneview|rayvolve|imagechecker|transpara|mammoscreen|"
+                      r"genius ai|profound ai|insight|qxr|chestlink|lung cad")),
+]
+# T3: product codes -> type (the regulation a code belongs to says what the software does).
+_CODE_TYPE = {
+    "QAS": "triage/notification", "QFM": "triage/notification", "QDQ": "detection",
+    "MYN": "detection", "OEB": "detection", "QBS": "detection", "POK": "diagnosis/characterisation",
+    "QKB": "segmentation/contouring/planning", "MUJ": "segmentation/contouring/planning",
+    "PJA": "quantification", "KGI": "quantification", "QJU": "workflow/reporting",
+    "QIH": "quantification", "LLZ": "quantification", "QWO": "diagnosis/characterisation",
+    "SDJ": "diagnosis/characterisation", "QUO": "diagnosis/characterisation",
+}
+_COMPREHENSIVE = 10  # T2: a product that names this many findings or more is comprehensive
+
+# F1: findings named in device names (abbreviations in parentheses, after a colon, or
+# after "Triage"/"detection" words).
+_FINDING_PAREN = re.compile(r"\(([A-Za-z][A-Za-z0-9\- ]{1,24})\)")
+_FINDING_TAIL = re.compile(r"[:\-]\s*([^:;,()]{3,60})$")
+_NOT_FINDINGS = re.compile(r"^(?:v?\d[\w.]*|us|usa|eu|version.*|software.*|model.*|ref.*|pulmonary|"
+                           r"cardiovascular|musculoskeletal|engine|series.*)$", re.I)
+
+
+@dataclass
+class Facts:
+    """What the tracker knows of one product."""
+
+    name: str
+    company: str = ""
+    device_names: tuple[str, ...] = ()
+    product_codes: tuple[str, ...] = ()
+    panels: tuple[str, ...] = ()
+    description: str = ""
+    modality_hint: tuple[str, ...] = ()  # a modality a source states (a catalogue, an import)
+
+
+@dataclass
+class Taxonomy:
+    modality: list[str] = field(default_factory=list)
+    subspecialty: str | None = None
+    product_type: str | None = None
+    findings: list[str] = field(default_factory=list)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> {"rule", "source"}
+
+    def note(self, field_name: str, rule: str, source: str) -> None:
+        self.sources[field_name] = {"rule": rule, "source": source}
+
+
+def _texts(facts: Facts) -> list[tuple[str, str]]:
+    out = [("product name", fold(facts.name))]
+    if facts.device_names:
+        out.append(("device names", " ".join(fold(n) for n in facts.device_names)))
+    if facts.description:
+        out.append(("description", fold(facts.description)))
+    return [(label, text) for label, text in out if text]
+
+
+def findings_of(device_names: tuple[str, ...]) -> list[str]:
+    """F1: the findings the device names state (union, in order of appearance)."""
+    found: list[str] = []
+    for device in device_names:
+        candidates = [m.group(1).strip() for m in _FINDING_PAREN.finditer(device)]
+        head, sep, tail = device.partition(":")
+        if sep and tail.strip():
+            candidates.append(tail.strip())
+        for candidate in candidates:
+            if _NOT_FINDINGS.match(candidate) or len(candidate) < 2:
+                continue
+            if fold(candidate) not in {fold(f) for f in found}:
+                found.append(candidate)
+    return found
+
+
+def classify(facts: Facts) -> Taxonomy:
+    """Every taxonomy value of one product with the rule and source behind it."""
+    tax = Taxonomy()
+    texts = _texts(facts)
+    codes = [c.strip().upper() for c in facts.product_codes if c and c.strip()]
+    # findings (F1) first: a comprehensive product is one with many findings
+    tax.findings = findings_of(facts.device_names)
+    if tax.findings:
+        tax.note("findings", "F1", "FDA device names")
+    # modality (M1, M2; M3 after the subspecialty)
+    for rule, table in (("M1", _MODALITY_WORDS), ("M1b", _MODALITY_IMPLIED)):
+        for label, text in texts:
+            found = [name for name, pattern in table if pattern.search(text)]
+            if found:
+                tax.modality = found
+                tax.note("modality", rule, label)
+                break
+        if tax.modality:
+            break
+    if not tax.modality and facts.modality_hint:
+        tax.modality = [m for m in facts.modality_hint if m]
+        tax.note("modality", "M0", "stated by the product's source")
+    if not tax.modality:
+        coded = [_CODE_MODALITY[c] for c in codes if c in _CODE_MODALITY]
+        if coded:
+            tax.modality = list(dict.fromkeys(coded))
+            tax.note("modality", "M2", f"FDA product code {', '.join(c for c in codes if c in _CODE_MODALITY)}")
+    # subspecialty (S1-S4)
+    for label, text in texts:
+        hit = next((name for name, pattern in _SUBSPECIALTY_WORDS if pattern.search(text)), None)
+        if hit:
+            tax.subspecialty = hit
+            tax.note("subspecialty", "S1", label)
+            break
+    if tax.subspecialty is None:
+        panel = next((_PANEL[p.strip().lower()] for p in facts.panels if p and p.strip().lower() in _PANEL), None)
+        code = next((c for c in codes if c in _CODE_SUBSPECIALTY), None)
+        if panel:
+            tax.subspecialty = panel
+            tax.note("subspecialty", "S2", f"FDA panel {', '.join(facts.panels)}")
+        elif code:
+            tax.subspecialty = _CODE_SUBSPECIALTY[code]
+            tax.note("subspecialty", "S3", f"FDA product code {code}")
+        elif texts:
+            tax.subspecialty = "general"
+            tax.note("subspecialty", "S4", "names no body part or finding")
+    if not tax.modality and tax.subspecialty == "dental":
+        tax.modality = ["X-ray"]
+        tax.note("modality", "M3", "dental AI reads dental radiographs")
+    if not tax.modality and tax.subspecialty == "oncology/radiotherapy" and "RT" not in tax.modality:
+        tax.modality = ["CT"]
+        tax.note("modality", "M3", "radiotherapy planning reads planning CT")
+    # product type (T1-T3)
+    for label, text in texts:
+        hit = next((name for name, pattern in _TYPE_WORDS if pattern.search(text)), None)
+        if hit:
+            tax.product_type = hit
+            tax.note("product_type", "T1", label)
+            break
+    if len(tax.findings) >= _COMPREHENSIVE and tax.product_type not in ("platform", "workflow/reporting"):
+        tax.product_type = "comprehensive"
+        tax.note("product_type", "T2", f"{len(tax.findings)} findings in its registrations")
+    if tax.product_type is None:
+        code = next((c for c in codes if c in _CODE_TYPE), None)
+        if code:
+            tax.product_type = _CODE_TYPE[code]
+            tax.note("product_type", "T3", f"FDA product code {code}")
+    return tax
