@@ -23,6 +23,9 @@ def stats(
     as_json: AsJson = False,
     market: Annotated[bool, typer.Option("--market", help="Consolidation metrics per year.")] = False,
     evidence: Annotated[bool, typer.Option("--evidence", help="Reference evidence figures.")] = False,
+    include_systems: Annotated[bool, typer.Option(
+        "--include-systems", help="Count imaging systems (scanners whose AI is a device feature) "
+        "as products too; by default only AI software counts.")] = False,
 ) -> None:
     """Counts per table, registrations by regulator and year (and more as sections land)."""
     from tracker.db.engine import session
@@ -30,7 +33,8 @@ def stats(
 
     engine = engine_for(database_url)
     with session(engine) as s:
-        data = build_stats(s, settings_for(database_url), market=market, evidence=evidence)
+        data = build_stats(s, settings_for(database_url), market=market, evidence=evidence,
+                           include_systems=include_systems)
     if as_json:
         echo_json(data)
         return

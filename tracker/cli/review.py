@@ -1,4 +1,5 @@
-"""``tracker review grade|feature|link|not-relevant|list``: a person's decisions, stored as
+"""``tracker review grade|feature|link|not-relevant|list|product|merge-products|split-product``:
+a person's decisions on papers and products, stored as
 overrides (who: ``--by``, else the ``reviewer`` setting; why: ``--why``, kept with every
 decision), and ``tracker train linking``, which fits the link threshold on those decisions."""
 
@@ -16,6 +17,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from tracker.config import Settings
+    from tracker.db.models import Product
 
 review_app = typer.Typer(help="Confirm or override grades and links (stored as overrides).",
                          no_args_is_help=True)
@@ -133,6 +135,99 @@ def review_link(
                                              reason=why or f"{verb} in review"))
     typer.echo(f"link publication {pub_id} - {prod.slug} {verb} "
                f"(override {row.id} by {row.author}: {row.reason})")
+
+
+def _product(s: object, ref: str) -> Product:
+    from tracker.store.refs import find_product_ref
+
+    prod = find_product_ref(s, ref)  # type: ignore[arg-type]
+    if prod is None or prod.id is None:
+        typer.echo(f"no product {ref!r} (use a store id or slug)", err=True)
+        raise typer.Exit(2)
+    return prod
+
+
+@review_app.command("product")
+def review_product(
+    product: Annotated[str, typer.Argument(help="Product: store id or slug")],
+    by: By = None,
+    why: Why = "",
+    kind: Annotated[str | None, typer.Option("--kind", help="software or imaging-system")] = None,
+    product_type: Annotated[str | None, typer.Option(
+        "--type", help="triage/notification, detection, diagnosis/characterisation, quantification, "
+        "segmentation/contouring/planning, reconstruction/enhancement, workflow/reporting, "
+        "comprehensive, platform")] = None,
+    modality: Annotated[list[str] | None, typer.Option("--modality", help="repeatable: CT, MR, X-ray, ...")] = None,
+    subspecialty: Annotated[str | None, typer.Option("--subspecialty", help="neuro, chest, breast, ...")] = None,
+    family: Annotated[str | None, typer.Option("--family", help="the vendor's product line")] = None,
+    finding: Annotated[list[str] | None, typer.Option("--finding", help="repeatable: a finding it covers")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Correct a product's kind or taxonomy (kept as an override that every run applies)."""
+    from tracker.db.engine import session
+    from tracker.products.identity import override_product
+
+    changes = {"kind": kind, "product_type": product_type, "modality": modality,
+               "subspecialty": subspecialty, "family": family, "findings": finding}
+    changes = {k: v for k, v in changes.items() if v}
+    if not changes:
+        typer.echo("give at least one of --kind, --type, --modality, --subspecialty, --family, --finding", err=True)
+        raise typer.Exit(2)
+    author = _reviewer(by, settings_for(database_url))
+    with session(engine_for(database_url)) as s:
+        prod = _product(s, product)
+        for name, value in changes.items():
+            try:
+                override_product(s, product=prod, field_name=name, value=value, author=author,
+                                 reason=why or f"{name} set in review")
+            except ValueError as exc:
+                typer.echo(str(exc), err=True)
+                raise typer.Exit(2) from exc
+        s.refresh(prod)
+        typer.echo(f"{prod.slug}: kind {prod.kind}, type {prod.product_type}, modality {prod.modality}, "
+                   f"subspecialty {prod.subspecialty}, family {prod.family} (by {author})")
+
+
+@review_app.command("merge-products")
+def review_merge_products(
+    keep: Annotated[str, typer.Argument(help="The product that stays: store id or slug")],
+    drop: Annotated[str, typer.Argument(help="The product folded into it")],
+    by: By = None,
+    why: Why = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Two products are one: registrations, links, mentions and corrections move to KEEP."""
+    from tracker.db.engine import session
+    from tracker.products.identity import merge_products
+
+    author = _reviewer(by, settings_for(database_url))
+    with session(engine_for(database_url)) as s:
+        kept, dropped = _product(s, keep), _product(s, drop)
+        slug = dropped.slug
+        _or_exit(lambda: merge_products(s, keep=kept, drop=dropped, author=author,
+                                        reason=why or "merged in review"))
+        typer.echo(f"{slug} merged into {kept.slug} (by {author})")
+
+
+@review_app.command("split-product")
+def review_split_product(
+    product: Annotated[str, typer.Argument(help="The product to split: store id or slug")],
+    name: Annotated[str, typer.Option("--name", help="The new product's name")],
+    registrations: Annotated[list[str], typer.Option("--registration", help="repeatable: a registration number that moves")],
+    by: By = None,
+    why: Why = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """A new product of the same company from some of PRODUCT's registrations."""
+    from tracker.db.engine import session
+    from tracker.products.identity import split_product
+
+    author = _reviewer(by, settings_for(database_url))
+    with session(engine_for(database_url)) as s:
+        prod = _product(s, product)
+        new = _or_exit(lambda: split_product(s, product=prod, numbers=registrations, name=name,
+                                             author=author, reason=why or "split in review"))
+        typer.echo(f"{new.slug}: {len(registrations)} registrations moved from {prod.slug} (by {author})")
 
 
 @review_app.command("not-relevant")

@@ -161,11 +161,27 @@ def compute_figures(evidence: EvidenceSet, *, products: int, vendors: int,
     return figs
 
 
-def store_figures(session: Session, evidence: EvidenceSet | None = None) -> Figures:
-    """The figures of the whole store (the evidence set is read when not given)."""
+def counted_evidence(evidence: EvidenceSet, product_ids: set[int]) -> EvidenceSet:
+    """The part of an evidence set about the given products (their links and papers)."""
+    links = [lk for lk in evidence.links if lk.product_id in product_ids]
+    papers = {lk.publication_id for lk in links}
+    return EvidenceSet(products={k: v for k, v in evidence.products.items() if k in product_ids},
+                       papers={k: v for k, v in evidence.papers.items() if k in papers}, links=links,
+                       rejected=[lk for lk in evidence.rejected if lk.product_id in product_ids])
+
+
+def store_figures(session: Session, evidence: EvidenceSet | None = None, *,
+                  include_systems: bool = False) -> Figures:
+    """The figures of the whole store (the evidence set is read when not given): AI
+    software products only, unless ``include_systems`` (``tracker.products.universe``)."""
+    from tracker.products.universe import counted
+
     evidence = evidence if evidence is not None else evidence_set(session)
-    n_products = session.execute(select(func.count()).select_from(Product)).scalar_one()
-    n_vendors = session.execute(select(func.count(func.distinct(Product.company_id)))).scalar_one()
+    ids = set(session.execute(select(Product.id).where(counted(include_systems))).scalars())
+    evidence = counted_evidence(evidence, ids)
+    n_products = len(ids)
+    n_vendors = session.execute(select(func.count(func.distinct(Product.company_id)))
+                                .where(counted(include_systems))).scalar_one()
     if evidence.links:
         return compute_figures(evidence, products=n_products, vendors=n_vendors)
     flags = {pid: (retracted, preprint) for pid, retracted, preprint in session.execute(
@@ -178,9 +194,9 @@ def store_figures(session: Session, evidence: EvidenceSet | None = None) -> Figu
                                  "with a level (not retracted, not a preprint)")
 
 
-def evidence_figures(session: Session) -> dict[str, Any]:
+def evidence_figures(session: Session, *, include_systems: bool = False) -> dict[str, Any]:
     """``tracker stats --evidence``: label -> store value with the published values."""
-    return store_figures(session).report()
+    return store_figures(session, include_systems=include_systems).report()
 
 
 def headline_figures(session: Session) -> dict[str, str]:

@@ -13,17 +13,23 @@ if TYPE_CHECKING:
 
 
 def build_stats(session: Session, settings: Settings, *, market: bool = False,
-                evidence: bool = False) -> dict[str, Any]:
-    """Counts, then each area's section; ownership uses ``settings.event_min_confidence``."""
+                evidence: bool = False, include_systems: bool = False) -> dict[str, Any]:
+    """Counts, then each area's section; ownership uses ``settings.event_min_confidence``.
+    Product figures count AI software only unless ``include_systems``."""
     data: dict[str, Any] = {"counts": table_counts(session), "registrations": registrations_by(session)}
     from tracker.literature.stats import publications_by
 
     papers = publications_by(session)
     data.update(papers_by_source=papers["by_source"], papers_by_year=papers["by_year"],
                 papers_by_journal=papers["by_journal"])
-    from tracker.products.stats import products_per_company, registrations_by_source_year
+    from tracker.products.stats import (
+        products_by_kind,
+        products_per_company,
+        registrations_by_source_year,
+    )
 
-    data["products_per_company"] = products_per_company(session)
+    data["products_by_kind"] = products_by_kind(session)
+    data["products_per_company"] = products_per_company(session, include_systems=include_systems)
     data["registrations_by_source_year"] = registrations_by_source_year(session)
     if market:
         from tracker.market.metrics import market_stats
@@ -32,7 +38,7 @@ def build_stats(session: Session, settings: Settings, *, market: bool = False,
     if evidence:
         from tracker.evidence.figures import evidence_figures
 
-        data["evidence"] = evidence_figures(session)
+        data["evidence"] = evidence_figures(session, include_systems=include_systems)
     return data
 
 

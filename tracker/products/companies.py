@@ -1,16 +1,19 @@
 """Company entries from the packaged ``company_aliases.toml`` and merging stored companies.
 
-One company, many legal names: every stored company that matches an entry (see the data
-file's header) is merged into the entry's company, its names kept as aliases of kind
-``legal`` (or ``brand``/``former`` as the entry says). Merging moves registrations, products,
-aliases and market events; a product the two companies both had becomes one.
+One company, many names: stored companies that ``tracker.products.company_keys`` resolves
+as one company (rules K1-K6, R1-R5 there: spellings, legal forms, parentheticals, d/b/a,
+descriptor tails, typos, and the data file's entries with their former names) are merged
+into one, the other names kept as aliases; a company that matches an entry takes the entry's
+name, and the entry's names become aliases of kind ``legal``/``brand``/``former``. Merging
+moves registrations, products, aliases and market events; a product the two companies both
+had becomes one.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -19,7 +22,7 @@ from sqlmodel import Session, select
 
 from tracker.db.models import Company, CompanyAlias, CompanyEvent, Product, Registration
 from tracker.names import normalize_company
-from tracker.store.companies import add_company_alias
+from tracker.store.companies import add_company_alias, find_company
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,16 @@ class CompanyEntry:
     aliases: tuple[tuple[str, str], ...] = ()  # (alias, kind)
     products: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # (name, aliases)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return normalize_company(self.name)
 
+    @cached_property
+    def alias_keys(self) -> frozenset[str]:
+        return frozenset(normalize_company(a) for a, _ in self.aliases)
+
     def matches(self, key: str) -> bool:
-        if key == self.key or key in {normalize_company(a) for a, _ in self.aliases}:
+        if key == self.key or key in self.alias_keys:
             return True
         return any(key == p or key.startswith(p + " ") for p in self.prefixes)
 
@@ -62,7 +69,14 @@ def entry_for(key: str) -> CompanyEntry | None:
 
 def merge_products(session: Session, *, keep: Product, drop: Product) -> None:
     """Fold ``drop`` into ``keep`` (registrations, aliases, links, mentions, overrides)."""
-    from tracker.db.models import Override, PaperMention, PaperProductLink, ProductAlias
+    from tracker.db.models import (
+        Override,
+        PaperMention,
+        PaperProductLink,
+        PlatformProduct,
+        ProductAlias,
+        ProductOverride,
+    )
 
     session.execute(update(Registration).where(Registration.product_id == drop.id).values(product_id=keep.id))  # type: ignore[arg-type]
     for alias in session.exec(select(ProductAlias).where(ProductAlias.product_id == drop.id)):
@@ -77,6 +91,16 @@ def merge_products(session: Session, *, keep: Product, drop: Product) -> None:
             session.add(link)
     session.execute(update(PaperMention).where(PaperMention.product_id == drop.id).values(product_id=keep.id))  # type: ignore[arg-type]
     session.execute(update(Override).where(Override.product_id == drop.id).values(product_id=keep.id))  # type: ignore[arg-type]
+    session.execute(update(ProductOverride).where(ProductOverride.product_id == drop.id)  # type: ignore[arg-type]
+                    .values(product_id=keep.id))
+    for carried in session.exec(select(PlatformProduct).where(PlatformProduct.product_id == drop.id)):
+        twin = session.exec(select(PlatformProduct).where(PlatformProduct.product_id == keep.id,
+                                                          PlatformProduct.platform_id == carried.platform_id)).first()
+        if twin is not None:
+            session.delete(carried)
+        else:
+            carried.product_id = keep.id or 0
+            session.add(carried)
     session.flush()
     session.delete(drop)
     session.flush()
@@ -104,19 +128,38 @@ def _merge_company(session: Session, *, keep: Company, drop: Company) -> None:
 
 
 def merge_company_groups(session: Session) -> dict[str, int]:
-    """Apply every entry: one company per entry, other names as aliases. Idempotent."""
+    """One company per set of names that ``tracker.products.company_keys`` resolves as one
+    (spellings, legal forms, d/b/a names, typos, and the data file's entries with their
+    renames); the other names become aliases. Reads every stored company name and alias, so
+    an alias recorded earlier still pulls a new spelling in. Idempotent."""
+    from tracker.products.company_keys import resolve_companies
+
     merged = renamed = aliases = 0
-    companies = list(session.exec(select(Company).order_by(Company.id)).all())  # type: ignore[arg-type]
-    for entry in load_company_entries():
-        members = [c for c in companies if entry.matches(c.normalized_name)]
-        if not members:
+    companies = {c.id: c for c in session.exec(select(Company).order_by(Company.id)).all()}  # type: ignore[arg-type]
+    named: list[tuple[str, int]] = [(c.name, c.id or 0) for c in companies.values()]
+    named += [(a.alias, a.company_id) for a in session.exec(select(CompanyAlias)).all()]
+    resolved = resolve_companies([name for name, _ in named])
+    groups: dict[str, list[int]] = {}
+    for name, company_id in named:
+        ids = groups.setdefault(resolved[name].company_key, [])
+        if company_id in companies and company_id not in ids:
+            ids.append(company_id)
+    entries = {res.company_key: res.entry for res in resolved.values() if res.entry is not None}
+    for key, ids in sorted(groups.items()):
+        entry = entries.get(key)
+        members = sorted((companies[i] for i in ids if i in companies), key=lambda c: c.id or 0)
+        if not members or (len(members) == 1 and entry is None):
             continue
-        keep = next((c for c in members if c.normalized_name == entry.key), members[0])
+        keep = members[0]
+        if entry is not None:
+            keep = next((c for c in members if c.normalized_name == entry.key), keep)
         for other in members:
             if other is not keep:
                 _merge_company(session, keep=keep, drop=other)
-                companies.remove(other)
+                companies.pop(other.id, None)
                 merged += 1
+        if entry is None:
+            continue
         if keep.name != entry.name:
             old_name, old_key = keep.name, keep.normalized_name
             clash = session.exec(select(CompanyAlias).where(CompanyAlias.normalized == entry.key)).first()
@@ -130,4 +173,12 @@ def merge_company_groups(session: Session) -> dict[str, int]:
             renamed += 1
         for alias, kind in entry.aliases:
             aliases += add_company_alias(session, company=keep, alias=alias, kind=kind, source="company_aliases.toml")
+    for name, res in resolved.items():  # d/b/a and former names a registered name gives (K4)
+        company = find_company(session, name=name)
+        for given in res.others:
+            if company is not None:
+                aliases += add_company_alias(session, company=company, alias=given, kind="brand",
+                                             source="company_keys:K4")
+    if merged or renamed:
+        session.info.pop("company_resolver", None)  # the market's name lookup is stale now
     return {"companies_merged": merged, "companies_renamed": renamed, "company_aliases_added": aliases}

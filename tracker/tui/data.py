@@ -28,6 +28,8 @@ class StoreData:
         self._engine = engine
         self._lock = threading.Lock()
         self._products: ProductsBundle | None = None
+        self.include_systems = False
+        """Count imaging systems as products too (the ``i`` key); AI software only by default."""
         self.generation = 0
         """Bumped whenever cached views are dropped; screens reload when it changed."""
 
@@ -57,8 +59,15 @@ class StoreData:
                     ownership = load_ownership(
                         s, min_confidence=self.settings.event_min_confidence)
                     self._products = ProductsBundle(
-                        product_rows(s, evidence=evidence, ownership=ownership), evidence)
+                        product_rows(s, evidence=evidence, ownership=ownership,
+                                     include_systems=self.include_systems), evidence)
             return self._products
+
+    def toggle_systems(self) -> bool:
+        """Imaging systems in or out of every screen's figures; returns the new state."""
+        self.include_systems = not self.include_systems
+        self.invalidate()
+        return self.include_systems
 
     def invalidate(self) -> None:
         with self._lock:

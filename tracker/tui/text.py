@@ -33,6 +33,16 @@ def clip(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
+def clip_middle(value: str, width: int) -> str:
+    """``clip`` that keeps the end, where names differ ("Annalise Enterprise CTB Triage
+    Trauma" and "... CTB Triage-OH"): the start and the end, an ellipsis between."""
+    value = " ".join(value.split())
+    if len(value) <= width or width < 8:
+        return clip(value, width)
+    head = (width - 1) // 2
+    return value[:head] + "…" + value[len(value) - (width - 1 - head):]
+
+
 def labelled(label: str, value: object) -> Text:
     """``label: value`` with the label bold and the value literal."""
     text = Text(f"{label}: ", style="bold")

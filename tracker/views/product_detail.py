@@ -68,6 +68,14 @@ class ProductDetail:
     """Kept apart from ``papers``: no evidence figure counts them."""
     news: list[dict[str, Any]] = field(default_factory=list)
     ownership: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "software"
+    product_type: str = ""
+    family: str = ""
+    findings: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    composed: bool = False
+    taxonomy: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """field -> {"rule", "source"}: why each value (``tracker.products.classify``)."""
 
 
 def _papers(session: Session, product_id: int) -> list[LinkedPaper]:
@@ -112,9 +120,15 @@ def product_detail(session: Session, *, product_id: int, news_limit: int = 20,
         return None
     company = session.get(Company, product.company_id)
     company_name = company.name if company else "?"
-    detail = ProductDetail(product.id or 0, product.name, company_name, product.modality or "",
-                           product.subspecialty or "", product.description or "",
-                           product.source_url)
+    detail = ProductDetail(product.id or 0, product.display_name or product.name, company_name,
+                           (product.modality or "").replace(";", ", "), product.subspecialty or "",
+                           product.description or "", product.source_url, kind=product.kind,
+                           product_type=product.product_type or "", family=product.family or "",
+                           findings=list(product.findings or []), composed=bool(product.composed),
+                           taxonomy=dict(product.taxonomy or {}))
+    from tracker.views.platforms import platforms_for_product
+
+    detail.platforms = [p.platform for p in platforms_for_product(session, product_id)]
     for reg in session.execute(select(Registration).where(Registration.product_id == product_id)
                                .order_by(Registration.decision_date)).scalars():
         detail.registrations.append({

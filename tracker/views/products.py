@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tracker.db.models import Company, Product, Registration
 from tracker.evidence.effective import EvidenceSet, evidence_set
 from tracker.evidence.vocabulary import LEVELS, rank
+from tracker.products.universe import counted
 from tracker.views.ownership import Ownership, load_ownership
 
 CE_ORDER = ("I", "IIa", "IIb", "III")
@@ -37,11 +38,16 @@ class ProductRow:
     papers: int = 0
     highest: str | None = None
     source_url: str = ""
+    kind: str = "software"
+    product_type: str = ""
+    family: str = ""
+    composed: bool = False
 
     def text(self) -> str:
         """What the free-text filter searches (folded)."""
         return " ".join([self.name, self.slug, self.company, self.owner, self.modality,
-                         self.subspecialty, self.ce_class, self.fda_pathway]).casefold()
+                         self.subspecialty, self.product_type, self.family, self.kind,
+                         self.ce_class, self.fda_pathway]).casefold()
 
 
 def _ce_rank(value: str | None) -> int:
@@ -73,16 +79,20 @@ def _registration_facts(session: Session) -> dict[int, dict[str, Any]]:
 
 
 def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
-                 ownership: Ownership | None = None) -> list[ProductRow]:
-    """Every product, ordered by company then name."""
+                 ownership: Ownership | None = None, include_systems: bool = False) -> list[ProductRow]:
+    """Every AI software product (imaging systems too with ``include_systems``), ordered by
+    company then name; ``name`` is the product's unique display name."""
     evidence = evidence or evidence_set(session)
     ownership = ownership or load_ownership(session)
     companies = dict(session.execute(select(Company.id, Company.name)).all())  # type: ignore[arg-type]
     facts = _registration_facts(session)
     rows: list[ProductRow] = []
-    query = select(Product.id, Product.slug, Product.name, Product.company_id, Product.modality,
-                   Product.subspecialty, Product.source_url)
-    for pid, slug, name, company_id, modality, subspecialty, url in session.execute(query):
+    query = select(Product.id, Product.slug, Product.display_name, Product.name, Product.company_id,
+                   Product.modality, Product.subspecialty, Product.source_url, Product.kind,
+                   Product.product_type, Product.family, Product.composed).where(counted(include_systems))
+    for (pid, slug, display, name, company_id, modality, subspecialty, url, kind, product_type, family,
+         composed) in session.execute(query):
+        name = display or name
         f = facts.get(pid, {})
         ev = evidence.products.get(pid)
         owner_id = ownership.ultimate_parent(company_id)
@@ -94,7 +104,8 @@ def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
             ce_class=f.get("ce") or "", fda_pathway="/".join(sorted(f.get("fda", ()))),
             first_registration=f.get("first"), last_registration=f.get("last"),
             counts=dict(ev.counts) if ev else {}, papers=len(ev.papers) if ev else 0,
-            highest=ev.highest if ev else None, source_url=url or ""))
+            highest=ev.highest if ev else None, source_url=url or "", kind=kind or "software",
+            product_type=product_type or "", family=family or "", composed=bool(composed)))
     rows.sort(key=lambda r: (r.company.casefold(), r.name.casefold()))
     return rows
 
@@ -105,6 +116,7 @@ SORT_KEYS: dict[str, Any] = {
     "owner": lambda r: r.owner.casefold(),
     "modality": lambda r: r.modality.casefold(),
     "subspecialty": lambda r: r.subspecialty.casefold(),
+    "type": lambda r: r.product_type,
     "ce": lambda r: _ce_rank(r.ce_class),
     "fda": lambda r: r.fda_pathway,
     "first": lambda r: r.first_registration or date.min,

@@ -76,7 +76,7 @@ class GapsScreen(TrackerScreen):
     def load(self) -> None:
         bundle = self.store.products()
         with self.store.session() as s:
-            figures = store_figures(s, bundle.evidence)
+            figures = store_figures(s, bundle.evidence, include_systems=self.store.include_systems)
         self.deliver(self.show, GapsData(bundle.rows, evidence_gaps(bundle.rows, bundle.evidence),
                                          figures))
 

@@ -63,9 +63,23 @@ class ProductDetailScreen(DetailScreen):
         self.sub_title = detail.name
         head = Text(detail.name, style="bold")
         head.append(f"  by {detail.company}")
-        for label, value in (("modality", detail.modality), ("subspecialty", detail.subspecialty)):
+        if detail.kind != "software":
+            head.append(f"  [{detail.kind}: the AI is a feature of the device]", style="italic")
+        for label, value in (("modality", detail.modality), ("subspecialty", detail.subspecialty),
+                             ("type", detail.product_type), ("family", detail.family)):
             if value:
                 head.append(f" · {label}: {value}")
+        if detail.findings:
+            head.append(f"\nfindings ({len(detail.findings)}): {', '.join(detail.findings)}")
+        if detail.platforms:
+            head.append(f"\non platforms: {', '.join(detail.platforms)}")
+        why = "; ".join(f"{name}: {value.get('source', '')}" for name, value in sorted(detail.taxonomy.items())
+                        if isinstance(value, dict))
+        if why:
+            head.append(f"\nwhy: {why}", style="dim")
+        if detail.composed:
+            head.append("\ncomposed: every record behind it was composed for the recorded snapshot",
+                        style="bold yellow")
         if detail.source_url:
             head.append(f"\n{detail.source_url}", style="dim")
         if detail.description:

@@ -1,5 +1,8 @@
 """product universe: kinds, taxonomy, platforms, event dates, composed records
 
+Columns are added with plain ADD COLUMN (no table rebuild): rebuilding a table other tables
+reference fails on SQLite while foreign keys are enforced.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-06 02:26:00
@@ -69,42 +72,35 @@ def upgrade() -> None:
     with op.batch_alter_table('productoverride', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_productoverride_product_id'), ['product_id'], unique=False)
 
-    with op.batch_alter_table('company', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('company', sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column('company', sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
 
-    with op.batch_alter_table('companyevent', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('date_precision', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('announced_date', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('completed_date', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('uncertain', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=''))
+    op.add_column('companyevent', sa.Column('date_precision', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column('companyevent', sa.Column('announced_date', sa.Date(), nullable=True))
+    op.add_column('companyevent', sa.Column('completed_date', sa.Date(), nullable=True))
+    op.add_column('companyevent', sa.Column('uncertain', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('companyevent', sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=''))
 
-    with op.batch_alter_table('newsitem', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('newsitem', sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
 
-    with op.batch_alter_table('product', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default='software'))
-        batch_op.add_column(sa.Column('product_type', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('findings', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('findings_count', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('family', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('taxonomy', sa.JSON(), nullable=False, server_default='{}'))
-        batch_op.add_column(sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.create_index(batch_op.f('ix_product_family'), ['family'], unique=False)
-        batch_op.create_index(batch_op.f('ix_product_kind'), ['kind'], unique=False)
-        batch_op.create_index(batch_op.f('ix_product_product_type'), ['product_type'], unique=False)
-        batch_op.create_index(batch_op.f('ix_product_subspecialty'), ['subspecialty'], unique=False)
+    op.add_column('product', sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=''))
+    op.add_column('product', sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default='software'))
+    op.add_column('product', sa.Column('product_type', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column('product', sa.Column('findings', sa.JSON(), nullable=False, server_default='[]'))
+    op.add_column('product', sa.Column('findings_count', sa.Integer(), nullable=True))
+    op.add_column('product', sa.Column('family', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column('product', sa.Column('taxonomy', sa.JSON(), nullable=False, server_default='{}'))
+    op.add_column('product', sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_index(op.f('ix_product_family'), 'product', ['family'], unique=False)
+    op.create_index(op.f('ix_product_kind'), 'product', ['kind'], unique=False)
+    op.create_index(op.f('ix_product_product_type'), 'product', ['product_type'], unique=False)
+    op.create_index(op.f('ix_product_subspecialty'), 'product', ['subspecialty'], unique=False)
 
-    with op.batch_alter_table('publication', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('publication', sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
 
-    with op.batch_alter_table('publicationsource', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('publicationsource', sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
 
-    with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('registration', sa.Column('composed', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 
