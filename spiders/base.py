@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 import scrapy
+from scrapy.http import Response
 
 from tracker.config import Settings, get_settings
+from tracker.sources.provenance import ServedAs
 
 
 class TrackerSpider(scrapy.Spider):
@@ -39,6 +41,12 @@ class TrackerSpider(scrapy.Spider):
             cached = get_settings()
             self._tracker_settings = cached
         return cached
+
+    def served(self, response: Response) -> ServedAs:
+        """What the answer says about its provenance: ``.upstream`` is the URL to store (the
+        real service's, also when a mirror or the replay server answered), ``.mark(record)``
+        flags composed records and drops invented ids (``tracker.sources.provenance``)."""
+        return ServedAs.from_headers(response.url, response.headers.get)
 
     def report_problems(self, problems: list[str], *, url: str, level: int = logging.WARNING) -> None:
         for problem in problems:

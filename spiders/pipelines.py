@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from tracker.db.engine import open_store, session
+from tracker.sources.provenance import is_loopback
 from tracker.store import save_record
 from tracker.store.runs import set_watermark
 
@@ -16,12 +17,17 @@ BATCH = 50
 class StorePipeline:
     """Writes each record idempotently; commits every ``BATCH`` items so a killed crawl
     loses at most one uncommitted batch (which the next run fetches again). Counts
-    ``tracker/new|updated|unchanged`` in the crawl stats."""
+    ``tracker/new|updated|unchanged`` in the crawl stats.
+
+    In a replay crawl a record whose ``source_url`` is still a loopback address (a spider
+    that stored the fetched URL instead of the upstream one) is refused as an error: the
+    replay server's address must never reach the store."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.database_url = crawler.settings.get("TRACKER_DATABASE_URL")
         self.stats = crawler.stats
+        self.replay = crawler.settings.getbool("TRACKER_REPLAY")
         self.pending = 0
 
     @classmethod
@@ -33,6 +39,12 @@ class StorePipeline:
         self.session = session(self.engine)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
+        if self.replay and is_loopback(getattr(item, "source_url", "")):
+            log.error("not stored: %s with the replay server's address %s as source URL",
+                      type(item).__name__, item.source_url)
+            self.stats.inc_value("tracker/store_errors")
+            self.stats.inc_value("log_count/ERROR")
+            return item
         try:
             outcome = save_record(self.session, record=item)
         except Exception as exc:  # one bad record must not lose the others

@@ -77,7 +77,7 @@ def test_every_kind_validates_against_its_schema(filled, tmp_path: Path, kind: s
     rows = [json.loads(line) for line in (tmp_path / f"{kind}.jsonl").read_text().splitlines()]
     for row in rows:
         jsonschema.validate(row, schema)
-    if kind not in ("events",):
+    if kind not in ("events", "platforms"):  # the fixture has no events or platforms
         assert rows, f"{kind} export is empty"
         assert all(row["source_url"] for row in rows)
 

@@ -30,14 +30,15 @@ class Provenance:
     """Where a record came from."""
 
     source: str
-    source_url: str = ""
+    source_url: str = ""  # the upstream URL (never a mirror's or the replay server's address)
     fetched_at: datetime = field(default_factory=utcnow)
     raw: Any = None
+    composed: bool = False  # composed for the recorded snapshot, not recorded from upstream
 
     def payload(self) -> dict[str, Any]:
         """The record's content without provenance, for change detection."""
         data = asdict(self)
-        for key in ("source", "source_url", "fetched_at", "raw"):
+        for key in ("source", "source_url", "fetched_at", "raw", "composed"):
             data.pop(key, None)
         return data
 

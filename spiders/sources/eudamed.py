@@ -32,6 +32,7 @@ from tracker.parsers.eudamed import (
     legislation,
     parse_page,
 )
+from tracker.sources.provenance import ServedAs
 
 ENDPOINTS = {"eos": "/eos", "devices": "/devices/udiDiData", "certificates": "/certificates/search/"}
 
@@ -135,17 +136,22 @@ class EudamedSpider(TrackerSpider):
         if found is None:
             return
         base = self.tracker_settings.eudamed_base_url.rstrip("/")
+        listed = self.served(response)
         for row in found.rows:
             detail_url = f"{base}/devices/basicUdiData/udiDiData/{row.get('uuid')}?languageIso2Code=en"
             yield scrapy.Request(detail_url, callback=self.parse_detail, errback=self.on_error,
-                                 cb_kwargs={"row": row, "list_url": response.url})
+                                 cb_kwargs={"row": row, "listed": listed})
         if not found.last and found.rows:
             yield scrapy.Request(self.url("devices", srn=srn, page=page + 1), callback=self.parse_devices,
                                  errback=self.on_error, cb_kwargs={"srn": srn, "page": page + 1})
 
-    def parse_detail(self, response: Response, row: dict[str, Any], list_url: str) -> Iterator[Any]:
+    def parse_detail(self, response: Response, row: dict[str, Any], listed: ServedAs) -> Iterator[Any]:
+        """A device (its row from the list answer, ``listed``) with its detail: composed when
+        either answer was."""
         import json
 
+        served = self.served(response)
+        list_url = listed.upstream
         try:
             detail = json.loads(response.body)
         except ValueError as exc:
@@ -156,12 +162,13 @@ class EudamedSpider(TrackerSpider):
         except ValueError as exc:
             self.report_problems([str(exc)], url=list_url)
             return
-        yield device
+        yield served.mark(listed.mark(device))
         for cert in certificates_of(detail):
             try:
-                yield certificate_record(cert, source_url=response.url, holder=device.applicant,
-                                         srn=row.get("manufacturerSrn"), device=device.device_name,
-                                         default_legislation=legislation(detail.get("legislation")))
+                yield served.mark(certificate_record(
+                    cert, source_url=served.upstream, holder=device.applicant,
+                    srn=row.get("manufacturerSrn"), device=device.device_name,
+                    default_legislation=legislation(detail.get("legislation"))))
             except ValueError as exc:
                 self.report_problems([str(exc)], url=response.url)
 
@@ -169,10 +176,11 @@ class EudamedSpider(TrackerSpider):
         found = self._guarded(response, "certificates", key="actorSrn", expected=srn)
         if found is None:
             return
+        served = self.served(response)
         for cert in found.rows:
             try:
-                yield certificate_record(cert, source_url=response.url, holder=str(cert.get("actorName") or holder),
-                                         srn=srn)
+                yield served.mark(certificate_record(cert, source_url=served.upstream,
+                                                     holder=str(cert.get("actorName") or holder), srn=srn))
             except ValueError as exc:
                 self.report_problems([str(exc)], url=response.url)
         if not found.last and found.rows:

@@ -74,10 +74,13 @@ class EuropePmcSpider(TrackerSpider):
         if not page.records:
             self.logger.info("%s: empty result page (%d hits); search finished", where, page.hit_count)
             return
+        served = self.served(response)
         for record in page.records:
-            if record.external_id not in self.seen:
-                self.seen.add(record.external_id)
-                yield record
+            # a record without a real id (see the parser) is known by its DOI or title and year
+            key = record.external_id or record.doi or f"{record.title}|{record.year}"
+            if key not in self.seen:
+                self.seen.add(key)
+                yield served.mark(record)
         if not page.next_cursor or page.next_cursor == cursor:
             self.logger.info("%s: last page (%d hits)", where, page.hit_count)
             return

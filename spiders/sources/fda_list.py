@@ -77,10 +77,11 @@ class FdaListSpider(TrackerSpider):
             self.logger.info("%s unchanged since the last crawl (sha256 %s)", response.url, digest[:12])
             stats.set_value("tracker/report/file_unchanged", 1)
             return
+        served = self.served(response)
         if response.url.lower().endswith(".xml") or response.body.lstrip()[:5] == b"<?xml":
-            parsed = parse_fda_xml(response.body, source_url=response.url, panel=self.panel)
+            parsed = parse_fda_xml(response.body, source_url=served.upstream, panel=self.panel)
         else:
-            parsed = parse_fda_csv(response.text, source_url=response.url, panel=self.panel)
+            parsed = parse_fda_csv(response.text, source_url=served.upstream, panel=self.panel)
         self.report_problems(parsed.problems, url=response.url)
         if not parsed.records:
             self.fail("no rows parsed from %s", response.url)
@@ -92,4 +93,4 @@ class FdaListSpider(TrackerSpider):
         stats.set_value("tracker/report/rows_newer", sum(
             1 for r in parsed.records if r.decision_date and (not before or r.decision_date.isoformat() > before)))
         self.new_watermark = json.dumps({"newest": newest.isoformat(), "sha256": digest})
-        yield from parsed.records
+        yield from (served.mark(record) for record in parsed.records)

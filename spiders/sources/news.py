@@ -76,15 +76,18 @@ class NewsSpiderBase(TrackerSpider):
             if fallback is not None:
                 yield fallback
             return
-        page = parsed.records[0]
+        served = self.served(response)
+        page = served.mark(parsed.records[0])
         if fallback is None:
             yield page
             return
         # the feed's own fields win for title, date and publisher; the page adds the body
+        # (composed when the feed's item or the page was)
         yield replace(fallback, body=page.body or fallback.body,
                       summary=fallback.summary or page.summary,
                       published=fallback.published or page.published,
-                      raw={"feed": fallback.raw, "page": page.raw})
+                      raw={"feed": fallback.raw, "page": page.raw},
+                      composed=fallback.composed or page.composed)
 
     def article_failed(self, failure: Any) -> Iterator[NewsRecord]:
         kwargs = failure.request.cb_kwargs
@@ -106,12 +109,13 @@ class NewsFeedsSpider(NewsSpiderBase):
             yield self.request(source.url, self.parse_feed, cb_kwargs={"source": source})
 
     def parse_feed(self, response: Response, source: NewsSource) -> Iterator[Any]:
+        served = self.served(response)
         parsed = parse_feed(response.body, feed_url=source.url, feed=source.name,
                             publisher=source.publisher)
         self.report_problems(parsed.problems, url=source.url)
         if not parsed.records:
             self.fail("%s: no items in %s", source.name, source.url)
-        for record in parsed.records[: source.max_items]:
+        for record in (served.mark(r) for r in parsed.records[: source.max_items]):
             if source.follow and not record.body and record.url not in self.known:
                 yield self.article(record.url, source, fallback=record)
             else:

@@ -83,7 +83,8 @@ class OpenFdaSpider(TrackerSpider):
 
     # ---- pages ------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
-        page = PARSERS[self.endpoint](response.body, status=response.status, source_url=response.url)
+        served = self.served(response)
+        page = PARSERS[self.endpoint](response.body, status=response.status, source_url=served.upstream)
         if page.problems:
             self.report_problems(page.problems, url=response.url)
             if not page.records and not page.total:
@@ -95,7 +96,7 @@ class OpenFdaSpider(TrackerSpider):
             if not self.keep(record):
                 continue
             self.saw(getattr(record, "decision_date", None))
-            yield record
+            yield served.mark(record)
         yield from self.next_page(response, page)
 
     def next_page(self, response: Response, page: Any) -> Iterator[Any]:

@@ -106,8 +106,9 @@ class PubmedSpider(TrackerSpider):
         if not parsed.records:
             self.logger.warning("PubMed efetch page retstart=%d: empty result page", start)
             return
+        served = self.served(response)
         for record in parsed.records:
             if record.pmid in self.seen_pmids:
                 continue
             self.seen_pmids.add(record.pmid or "")
-            yield record
+            yield served.mark(record)

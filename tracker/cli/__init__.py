@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from tracker.cli import (  # noqa: F401
+    companies,
     core,
     crawl,
     evaluate,
@@ -12,6 +13,7 @@ from tracker.cli import (  # noqa: F401
     literature,
     market,
     nightly,
+    platforms,
     products,
     review,
     tui,

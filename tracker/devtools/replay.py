@@ -13,6 +13,23 @@ Without a matching entry, a file at ``/<source>/<path>`` is served as is; else 4
 
 Faults (``ReplayServer.add_fault``) answer matching requests with a status, a
 ``Retry-After`` header, a delay or a truncated body, a given number of times.
+
+Provenance. Every source folder is a mount whose upstream is known (``MOUNTS``: the
+production default of the source's base-URL setting, or for news the host in the path), and
+``upstream_url`` maps any fetched replay URL back to the URL on the real service. Each answer
+from the snapshot carries it in ``X-Replay-Upstream`` (``tracker.sources.provenance`` reads
+it), so the crawler stores the upstream URL, never the loopback address. A manifest entry
+may also say how its body was made:
+
+- ``"composed": true``: its records were composed for the snapshot, not recorded; a JSON
+  body whose top-level ``"_provenance"`` starts with "composed" is composed too (EUDAMED);
+- ``"recorded_ids": [...]``: records of a composed body that are recorded after all (by
+  PMID, DOI, registration number, source id);
+- ``"invented_ids": [...]``: identifiers in the body that do not exist upstream.
+
+They travel as ``X-Replay-Composed: 1``, ``X-Replay-Recorded-Ids`` and
+``X-Replay-Invented-Ids`` (space-separated). A file served without a manifest entry is
+recorded unless its own ``_provenance`` marker says otherwise.
 """
 
 from __future__ import annotations
@@ -28,7 +45,70 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tracker.config import Settings
+from tracker.sources.provenance import (
+    COMPOSED_HEADER,
+    INVENTED_IDS_HEADER,
+    RECORDED_IDS_HEADER,
+    UPSTREAM_HEADER,
+    without_secrets,
+)
+
 log = logging.getLogger(__name__)
+
+# Each mounted source: the environment variable its spiders read, the Settings field behind
+# it (whose production default is the upstream), and the path under the mount that the
+# variable points at. ``news`` is a mirror: ``/news/<host>/<path>`` is ``https://<host>/<path>``.
+MOUNTS: dict[str, tuple[str, str, str]] = {
+    "fda": ("TRACKER_FDA_LIST_URL", "fda_list_url", "/list.html"),
+    "openfda": ("TRACKER_OPENFDA_BASE_URL", "openfda_base_url", ""),
+    "eudamed": ("TRACKER_EUDAMED_BASE_URL", "eudamed_base_url", ""),
+    "pubmed": ("TRACKER_PUBMED_BASE_URL", "pubmed_base_url", ""),
+    "europepmc": ("TRACKER_EUROPEPMC_BASE_URL", "europepmc_base_url", ""),
+    "news": ("TRACKER_NEWS_BASE_URL", "news_base_url", ""),
+}
+
+
+def _production(setting: str) -> str:
+    return str(Settings.model_fields[setting].default or "")
+
+
+def upstream_url(url: str) -> str | None:
+    """The real service's URL for a URL fetched from the replay server (full URL or path with
+    query); None outside a mounted source. API keys are dropped.
+
+    - ``/openfda|eudamed|pubmed|europepmc/<rest>?q``: the source's production base URL
+      (``Settings`` default) followed by ``<rest>?q``;
+    - ``/news/<host>/<path>?q``: ``https://<host>/<path>?q`` (the news mirror layout);
+    - ``/fda/...``: the FDA page that publishes the list (the snapshot's page is a stand-in
+      and the list file's own download address is not recorded).
+    """
+    parts = urlsplit(url)
+    source, _, rest = parts.path.lstrip("/").partition("/")
+    if source not in MOUNTS:
+        return None
+    if source == "fda":
+        return _production("fda_list_url")
+    if source == "news":
+        host, _, path = rest.partition("/")
+        if not host:
+            return None
+        base = f"https://{host}/{path}"
+    else:
+        base = f"{_production(MOUNTS[source][1]).rstrip('/')}/{rest}"
+    return without_secrets(f"{base}?{parts.query}" if parts.query else base)
+
+
+def composed_marker(body: bytes) -> bool:
+    """Whether a JSON body says it was composed (top-level ``"_provenance": "composed ..."``)."""
+    if not body.lstrip().startswith(b"{") or b'"_provenance"' not in body[:4096]:
+        return False
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    marker = data.get("_provenance") if isinstance(data, dict) else None
+    return isinstance(marker, str) and marker.strip().lower().startswith("composed")
 
 
 @dataclass
@@ -54,6 +134,20 @@ class Entry:
     headers: dict[str, str]
     body_path: Path | None
     inline: bytes
+    composed: bool = False
+    recorded_ids: tuple[str, ...] = ()
+    invented_ids: tuple[str, ...] = ()
+
+    def provenance_headers(self, body: bytes) -> dict[str, str]:
+        """The ``X-Replay-*`` headers that say how this body was made."""
+        headers: dict[str, str] = {}
+        if self.composed or composed_marker(body):
+            headers[COMPOSED_HEADER] = "1"
+            if self.recorded_ids:
+                headers[RECORDED_IDS_HEADER] = " ".join(self.recorded_ids)
+        if self.invented_ids:
+            headers[INVENTED_IDS_HEADER] = " ".join(self.invented_ids)
+        return headers
 
 
 class Snapshot:
@@ -80,6 +174,9 @@ class Snapshot:
                     headers=item.get("headers", {}),
                     body_path=manifest.parent / body if body else None,
                     inline=item.get("text", "").encode("utf-8"),
+                    composed=bool(item.get("composed", False)),
+                    recorded_ids=tuple(str(i) for i in item.get("recorded_ids", [])),
+                    invented_ids=tuple(str(i) for i in item.get("invented_ids", [])),
                 ))
 
     def lookup(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
@@ -96,11 +193,12 @@ class Snapshot:
         if best is not None:
             entry = best[1]
             body = entry.body_path.read_bytes() if entry.body_path else entry.inline
-            return entry.status, dict(entry.headers), body
+            return entry.status, {**entry.headers, **entry.provenance_headers(body)}, body
         candidate = (self.root / path.lstrip("/")).resolve()
         if method == "GET" and candidate.is_file() and self.root.resolve() in candidate.parents:
             ctype = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-            return 200, {"Content-Type": ctype}, candidate.read_bytes()
+            body = candidate.read_bytes()
+            return 200, {"Content-Type": ctype, **({COMPOSED_HEADER: "1"} if composed_marker(body) else {})}, body
         return None
 
 
@@ -169,6 +267,9 @@ class ReplayServer:
                     self._send(404, {"Content-Type": "text/plain"}, f"not recorded: {self.path}".encode())
                     return
                 status, headers, body = found
+                upstream = upstream_url(self.path)
+                if upstream:
+                    headers[UPSTREAM_HEADER] = upstream
                 if fault and fault.truncate is not None:
                     cut = body[: int(len(body) * fault.truncate)]
                     self._send(status, headers, cut, declared=len(body))
@@ -213,14 +314,7 @@ class ReplayServer:
 
 def replay_env(base_url: str) -> dict[str, str]:
     """Environment that points every source's base URL at a replay server (for the spider
-    processes ``tracker.jobs.crawl.run_spider`` starts)."""
-    return {
-        "TRACKER_FDA_LIST_URL": f"{base_url}/fda/list.html",
-        "TRACKER_OPENFDA_BASE_URL": f"{base_url}/openfda",
-        "TRACKER_EUDAMED_BASE_URL": f"{base_url}/eudamed",
-        "TRACKER_PUBMED_BASE_URL": f"{base_url}/pubmed",
-        "TRACKER_EUROPEPMC_BASE_URL": f"{base_url}/europepmc",
-        "TRACKER_NEWS_BASE_URL": f"{base_url}/news",
-        "TRACKER_OBEY_ROBOTS": "true",
-        "TRACKER_NCBI_API_KEY": "",
-    }
+    processes ``tracker.jobs.crawl.run_spider`` starts): one mount per source (``MOUNTS``)."""
+    env = {variable: f"{base_url}/{source}{path}" for source, (variable, _, path) in MOUNTS.items()}
+    env.update(TRACKER_OBEY_ROBOTS="true", TRACKER_NCBI_API_KEY="")
+    return env

@@ -173,8 +173,8 @@ def counted_evidence(evidence: EvidenceSet, product_ids: set[int]) -> EvidenceSe
 def store_figures(session: Session, evidence: EvidenceSet | None = None, *,
                   include_systems: bool = False) -> Figures:
     """The figures of the whole store (the evidence set is read when not given): AI
-    software products only, unless ``include_systems`` (``tracker.products.universe``)."""
-    from tracker.products.universe import counted
+    software products only, unless ``include_systems`` (``tracker.store.universe``)."""
+    from tracker.store.universe import counted
 
     evidence = evidence if evidence is not None else evidence_set(session)
     ids = set(session.execute(select(Product.id).where(counted(include_systems))).scalars())

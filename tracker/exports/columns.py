@@ -15,7 +15,7 @@ KINDS: dict[str, list[Column]] = {
         ("product", S, False, "product name as registered or entered"),
         ("company", S, False, "the brand (company) the product belongs to"),
         ("owner", S, False, "ultimate parent of the company today (from market events)"),
-        ("modality", S, True, "imaging modality"),
+        ("modality", S, True, "imaging modalities the product works on, ';'-separated"),
         ("subspecialty", S, True, "subspecialty, where known"),
         ("fda_numbers", S, False, "FDA submission numbers, ';'-separated"),
         ("ce_marked", B, False, "an EUDAMED record exists"),
@@ -28,6 +28,20 @@ KINDS: dict[str, list[Column]] = {
         ("source_url", S, False, "URL of that record"),
         ("aliases", S, False, "other names of the product, ';'-separated"),
         ("description", S, True, "intended use, where known"),
+        ("display_name", S, False, "the name shown in lists, unique over the store"),
+        ("kind", S, False, "software (standalone AI software) or imaging-system (a scanner or "
+                           "other imaging device whose AI is a feature of the device)"),
+        ("kind_reason", S, False, "the rule that decided the kind"),
+        ("product_type", S, True, "triage/notification, detection, diagnosis/characterisation, "
+                                  "quantification, segmentation/contouring/planning, "
+                                  "reconstruction/enhancement, workflow/reporting, comprehensive or platform"),
+        ("findings_count", I, True, "number of findings its sources state it covers"),
+        ("findings", S, False, "the findings its sources state, ';'-separated"),
+        ("family", S, True, "the vendor's product line it belongs to"),
+        ("platforms", S, False, "platforms and marketplaces that carry it, ';'-separated"),
+        ("composed", B, False, "every record behind it was composed for the recorded snapshot, "
+                               "none recorded from a real source"),
+        ("taxonomy_sources", S, False, "why each value: 'field: rule (source)', ';'-separated"),
     ],
     "companies": [
         ("company_id", I, False, "database id"),
@@ -38,6 +52,10 @@ KINDS: dict[str, list[Column]] = {
         ("products", I, False, "number of products"),
         ("source", S, False, "first source that named the company"),
         ("source_url", S, False, "URL of that record"),
+        ("software_products", I, False, "number of its products that are AI software"),
+        ("kind", S, True, "ai-vendor, imaging-oem, provider-network, platform, teleradiology, "
+                          "pharma or other, where recorded"),
+        ("composed", B, False, "known only from records composed for the recorded snapshot"),
     ],
     "registrations": [
         ("regulator", S, False, "FDA or EU"),
@@ -59,6 +77,7 @@ KINDS: dict[str, list[Column]] = {
         ("source", S, False, "spider or import that fetched the record"),
         ("source_url", S, False, "URL the record was fetched from"),
         ("fetched_at", S, False, "when it was fetched (ISO 8601)"),
+        ("composed", B, False, "composed for the recorded snapshot, not recorded from the source"),
     ],
     "papers": [
         ("publication_id", I, False, "database id"),
@@ -79,6 +98,8 @@ KINDS: dict[str, list[Column]] = {
         ("relevance", S, True, "product-evaluation, ai-imaging or off-topic (the grader's "
                                "call; null when not judged yet)"),
         ("relevance_reason", S, False, "why the paper got that relevance (empty when not judged)"),
+        ("composed", B, False, "composed for the recorded snapshot: every source record of it was "
+                               "composed, none recorded"),
     ],
     "links": [
         ("publication_id", I, False, "database id of the paper"),
@@ -163,6 +184,18 @@ KINDS: dict[str, list[Column]] = {
         ("no_vendor_independent_study", B, False, "no linked paper graded vendor-independent"),
         ("no_prospective_study", B, False, "no linked paper graded prospective"),
         ("source_url", S, False, "the product's source record"),
+    ],
+    "platforms": [
+        ("platform", S, False, "platform or marketplace (its slug)"),
+        ("platform_kind", S, False, "independent, pacs-vendor, oem-marketplace or ai-vendor-reseller"),
+        ("product_id", S, False, "product slug"),
+        ("product", S, False, "product name"),
+        ("company", S, False, "the product's company"),
+        ("since", S, True, "carried from (ISO 8601; at the precision in since_precision)"),
+        ("since_precision", S, True, "day, month or year"),
+        ("until", S, True, "carried until (ISO 8601), when known"),
+        ("origin", S, False, "seed, extracted (from news), manual or import"),
+        ("source_url", S, False, "press release, platform page or news item that says so"),
     ],
 }
 

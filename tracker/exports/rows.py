@@ -21,6 +21,8 @@ from tracker.db.models import (
     CompanyEvent,
     EvidenceGrade,
     PaperMention,
+    Platform,
+    PlatformProduct,
     Product,
     ProductAlias,
     Publication,
@@ -32,6 +34,7 @@ from tracker.evidence.gaps import GAPS, product_gaps
 from tracker.evidence.overrides import load_decisions
 from tracker.evidence.vocabulary import FEATURES, LEVELS, bucket_of
 from tracker.market.ownership import owners_table as owners_today
+from tracker.store.universe import counted, is_counted
 from tracker.store import refs
 
 
@@ -76,7 +79,7 @@ def registrations_rows(session: Session) -> Iterator[dict[str, Any]]:
             "regulation_number": reg.regulation_number, "ce_class": reg.ce_class,
             "legislation": reg.legislation, "status": reg.status, "summary_url": reg.summary_url,
             "source": reg.source, "source_url": reg.source_url or f"record:registration/{reg.id}",
-            "fetched_at": reg.fetched_at,
+            "fetched_at": reg.fetched_at, "composed": bool(reg.composed),
         }
 
 
@@ -85,8 +88,10 @@ def companies_rows(session: Session) -> Iterator[dict[str, Any]]:
     for alias in session.exec(select(CompanyAlias)):
         aliases[alias.company_id].append(alias.alias)
     product_counts: dict[int, int] = defaultdict(int)
+    software_counts: dict[int, int] = defaultdict(int)
     for product in session.exec(select(Product)):
         product_counts[product.company_id] += 1
+        software_counts[product.company_id] += is_counted(product.kind)
     owners = owners_today(session)
     for company in session.exec(select(Company).order_by(Company.name)):
         owner, parent = owners.get(company.id or -1, (None, company.name))
@@ -97,6 +102,8 @@ def companies_rows(session: Session) -> Iterator[dict[str, Any]]:
             "products": product_counts.get(company.id or -1, 0),
             "source": company.source,
             "source_url": company.source_url or f"record:company/{company.id}",
+            "software_products": software_counts.get(company.id or -1, 0),
+            "kind": company.kind, "composed": bool(company.composed),
         }
 
 
@@ -115,8 +122,13 @@ def products_rows(session: Session, evidence: ExportEvidence | None = None) -> I
     aliases: dict[int, list[str]] = defaultdict(list)
     for product_id, alias in session.exec(select(ProductAlias.product_id, ProductAlias.alias)):
         aliases[product_id].append(alias)
+    carried: dict[int, list[str]] = defaultdict(list)
+    for product_id, platform in session.exec(select(PlatformProduct.product_id, Platform.name)  # type: ignore[call-overload]
+                                             .join(Platform, Platform.id == PlatformProduct.platform_id)):  # type: ignore[arg-type]
+        carried[product_id].append(platform)
     for product in session.exec(select(Product).order_by(Product.slug)):
         company = companies[product.company_id]
+        sources = product.taxonomy or {}
         mine = regs.get(product.id or -1, [])
         dates = sorted(r.decision_date for r in mine if r.decision_date)
         summary = found.product(product.id or -1)
@@ -134,7 +146,23 @@ def products_rows(session: Session, evidence: ExportEvidence | None = None) -> I
             "source_url": product.source_url or f"record:product/{product.slug}",
             "aliases": ";".join(sorted(set(aliases.get(product.id or -1, [])))),
             "description": product.description or None,
+            "display_name": product.display_name or product.name,
+            "kind": product.kind,
+            "kind_reason": (sources.get("kind") or {}).get("source") or "",
+            "product_type": product.product_type,
+            "findings_count": product.findings_count,
+            "findings": ";".join(product.findings or []),
+            "family": product.family,
+            "platforms": ";".join(sorted(set(carried.get(product.id or -1, [])))),
+            "composed": bool(product.composed),
+            "taxonomy_sources": taxonomy_sources(sources),
         }
+
+
+def taxonomy_sources(sources: dict[str, Any]) -> str:
+    """``field: rule (source)`` for each value of a product's taxonomy."""
+    return "; ".join(f"{name}: {value.get('rule', '')} ({value.get('source', '')})"
+                     for name, value in sorted(sources.items()) if isinstance(value, dict))
 
 
 def papers_rows(session: Session, evidence: ExportEvidence | None = None) -> Iterator[dict[str, Any]]:
@@ -161,6 +189,7 @@ def papers_rows(session: Session, evidence: ExportEvidence | None = None) -> Ite
             "source_url": paper_url(pub),
             "abstract": pub.abstract or None,
             "relevance": judged or None, "relevance_reason": reason or "",
+            "composed": bool(pub.composed),
         }
 
 
@@ -238,11 +267,11 @@ def events_rows(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def gaps_rows(session: Session, evidence: ExportEvidence | None = None) -> Iterator[dict[str, Any]]:
-    """One row per product: evidence papers per level and the gap lists it is on
-    (``tracker.evidence.gaps``, the same rule as the TUI's gap lists)."""
+    """One row per AI software product (imaging systems are not on gap lists, as in the
+    TUI): evidence papers per level and the gap lists it is on (``tracker.evidence.gaps``)."""
     found = (evidence or load_evidence(session)).evidence
     companies = _companies(session)
-    for product in session.exec(select(Product).order_by(Product.slug)):
+    for product in session.exec(select(Product).where(counted()).order_by(Product.slug)):
         summary = found.product(product.id or -1)
         counts = summary.counts
         flags = product_gaps(summary)
@@ -256,8 +285,27 @@ def gaps_rows(session: Session, evidence: ExportEvidence | None = None) -> Itera
         }
 
 
+def platforms_rows(session: Session) -> Iterator[dict[str, Any]]:
+    """One row per platform-product carriage, with its dates, origin and source."""
+
+    companies = _companies(session)
+    products = _products(session)
+    platforms = {p.id: p for p in session.exec(select(Platform))}
+    carriages = session.exec(select(PlatformProduct).order_by(col(PlatformProduct.platform_id),
+                                                              col(PlatformProduct.product_id)))
+    for carriage in carriages:
+        platform, product = platforms[carriage.platform_id], products[carriage.product_id]
+        yield {
+            "platform": platform.slug, "platform_kind": platform.kind, "product_id": product.slug,
+            "product": product.name, "company": companies[product.company_id].name,
+            "since": carriage.since, "since_precision": carriage.since_precision, "until": carriage.until,
+            "origin": carriage.origin,
+            "source_url": carriage.source_url or f"record:platform/{platform.slug}/{product.slug}",
+        }
+
+
 BUILDERS = {
     "products": products_rows, "companies": companies_rows, "registrations": registrations_rows,
     "papers": papers_rows, "links": links_rows, "mentions": mentions_rows, "grades": grades_rows,
-    "events": events_rows, "gaps": gaps_rows,
+    "events": events_rows, "gaps": gaps_rows, "platforms": platforms_rows,
 }

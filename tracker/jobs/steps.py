@@ -42,6 +42,14 @@ def resolve_products(engine: Engine, settings: Settings) -> dict[str, Any]:
     return resolve_new(engine, settings)
 
 
+def mark_composed(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Flag products, companies and publications whose every source was composed for the
+    recorded snapshot (``tracker.store.provenance``)."""
+    from tracker.store.provenance import mark_composed_step
+
+    return mark_composed_step(engine, settings)
+
+
 def link(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Link papers not yet linked to the products they evaluate."""
     from tracker.linking.pipeline import link_new
@@ -63,9 +71,19 @@ def events(engine: Engine, settings: Settings) -> dict[str, Any]:
     return extract_events_new(engine, settings)
 
 
+def platforms(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Seed the known platforms and their carriages, then read news for new carriages
+    (after ``events``, where market events are seeded; needs the resolved products)."""
+    from tracker.db.engine import session
+    from tracker.products.platforms import platforms_step
+
+    with session(engine) as s:
+        return platforms_step(s)
+
+
 BEFORE_CRAWL: list[Step] = [seed_events]
-AFTER_REGULATORY: list[Step] = [resolve_products]
-PROCESS_STEPS: dict[str, Step] = {"link": link, "grade": grade, "events": events}
+AFTER_REGULATORY: list[Step] = [resolve_products, mark_composed]
+PROCESS_STEPS: dict[str, Step] = {"link": link, "grade": grade, "events": events, "platforms": platforms}
 
 
 def step_name(step: Step) -> str:

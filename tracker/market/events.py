@@ -91,6 +91,7 @@ MONEY = re.compile(r"[$€£]\s?(\d+(?:\.\d+)?)\s?(million|billion|m|bn|b)\b", r
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july",
                                       "august", "september", "october", "november", "december"], 1)}
 WHEN = re.compile(r"\b(?:in\s+)?(?:(early|mid|late)[- ]|(" + "|".join(MONTHS) + r")\s+)?((?:19|20)\d\d)\b", re.I)
+MONTH_IN = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(?:19|20)\d\d\b", re.I)
 DATELINE = re.compile(r"^[A-Z][A-Za-z .,']*?\d{4}(?:\s*\([^)]*\))?\s*(?:--|—|–)\s*")
 _COORD = re.compile(r"^(,|and|, and|&|:|as well as|, as well as)$|^, (a|an|the) [^;]*, and$")
 
@@ -109,6 +110,7 @@ class ExtractedEvent:
     news_url: str | None = None
     rule: str = ""
     known: list[bool] = field(default_factory=list)
+    date_precision: str | None = None  # day (the news item's date), month or year (the sentence's)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -177,6 +179,7 @@ class EventExtractor:
                published: date | None, news_url: str | None, trigger: tuple[int, int]) -> ExtractedEvent:
         text = sentence.text
         when, explicit = _sentence_date(text)
+        precision = ("month" if MONTH_IN.search(text) else "year") if when else ("day" if published else None)
         confidence = BASE_CONFIDENCE[event_type]
         parties = [first] + ([second] if second else [])
         confidence += 0.1 * sum(p.known for p in parties) / len(parties)
@@ -185,7 +188,7 @@ class EventExtractor:
         event = ExtractedEvent(event_type=event_type, company=first.text, counterparty=second.text if second else None,
                                sentence=text, confidence=min(confidence, 1.0), event_date=when or published,
                                news_url=news_url, rule=f"{event_type}:{sentence[trigger[0]:trigger[1]].text.lower()}",
-                               known=[p.known for p in parties])
+                               known=[p.known for p in parties], date_precision=precision)
         if event_type == "acquisition":
             event.status = "completed" if COMPLETED.search(text) or not ANNOUNCED.search(text) else "announced"
             stake = STAKE.search(text)

@@ -2,10 +2,13 @@
 
 Rules (one place, used by the metrics, exports and the TUI):
 
-- A *control* event makes ``counterparty`` the owner of ``company`` from ``event_date``:
-  an acquisition that is not merely announced (status ``completed`` or empty) with no stake
-  or a stake above 50%; a merger (the company joins the counterparty); a rebrand (the old
-  name's products carry on under the new name).
+- A *control* event makes ``counterparty`` the owner of ``company`` from its completion
+  date (``completed_date``, else ``event_date``): an acquisition that is not merely
+  announced (status ``completed`` or empty) with no stake or a stake above 50%; a merger
+  (the company joins the counterparty); a rebrand (the old name's products carry on under
+  the new name). Ownership changes only at completion: an announced deal changes nothing.
+- A rebrand passes the old name's owner on to the new name (Zebra Medical Vision, owned by
+  Nanox, renamed Nanox AI: Nanox AI is Nanox's), unless the new name has an owner of its own.
 - Seeded, manual and confirmed events always count. Extracted events count when their
   confidence reaches ``event_min_confidence`` and no trusted event concerns the same
   company (a person's or the seed file's word is never overridden by a news sentence).
@@ -26,6 +29,7 @@ from tracker.db.models import Company, CompanyEvent, Product
 from tracker.store.events import is_trusted
 
 CONTROL_TYPES = frozenset({"acquisition", "merger", "rebrand"})
+DEAL_TYPES = frozenset({"acquisition", "merger"})
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,27 @@ class OwnershipGraph:
             if row.event_type == "closure":
                 graph.closures.setdefault(row.company_id, (row.event_date, row.id or 0))
             elif _is_control(row):
+                since = row.completed_date or row.event_date if row.event_type in DEAL_TYPES else row.event_date
                 graph.controls.setdefault(row.company_id, []).append(Control(
-                    row.counterparty_id or 0, row.company_id, row.event_date, row.id or 0, row.event_type))
+                    row.counterparty_id or 0, row.company_id, since, row.id or 0, row.event_type))
+        graph._inherit_through_rebrands()
         for items in graph.controls.values():
             items.sort(key=lambda c: (c.since or date.min, c.event_id))
         return graph
+
+    def _inherit_through_rebrands(self) -> None:
+        for items in list(self.controls.values()):
+            for rebrand in [c for c in items if c.event_type == "rebrand"]:
+                new_name = rebrand.owner_id
+                if self.controls.get(new_name):
+                    continue
+                owners = sorted((c for c in items if c.event_type != "rebrand" and c.owner_id != new_name
+                                 and (c.since is None or rebrand.since is None or c.since <= rebrand.since)),
+                                key=lambda c: (c.since or date.min, c.event_id))
+                if owners:
+                    last = owners[-1]
+                    self.controls[new_name] = [Control(last.owner_id, new_name, rebrand.since or last.since,
+                                                       last.event_id, last.event_type)]
 
     def owner(self, company_id: int, on: date | None = None) -> Control | None:
         """The control in force on ``on`` (None: today, undated events included)."""

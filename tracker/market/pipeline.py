@@ -1,7 +1,10 @@
 """Processing steps of the market view (called by ``tracker process`` and the nightly job).
 
-- ``seed_events_step``: load the seed file of known events (idempotent).
-- ``extract_events_new``: extract events from news items not processed yet. A watermark
+- ``seed_events_step``: load the seed file of known events (idempotent), then fold extracted
+  events already stored that restate a seeded one into it (``tracker.market.merge``).
+- ``extract_events_new``: extract events from news items not processed yet; an event that
+  restates a seeded, manual or confirmed one is merged into it (its news item noted as a
+  further source), not stored again. A watermark
   (``market.events``) holds the last processed news id and time, so items added or changed
   since (a page's body arriving later, say) are read again; the natural keys of events make a
   second pass add nothing.
@@ -21,8 +24,9 @@ from sqlmodel import Session, select
 
 from tracker.db.engine import session
 from tracker.db.models import CompanyEvent, NewsItem
-from tracker.market.resolve import resolve_companies
-from tracker.market.seed import load_seed
+from tracker.market.merge import add_source, merge_stored, restated
+from tracker.market.resolve import CompanyResolver, resolve_companies
+from tracker.market.seed import load_seed, stored_row
 from tracker.records import utcnow
 from tracker.store import save_record
 from tracker.store.runs import get_watermark, set_watermark
@@ -39,8 +43,11 @@ def seed_events_step(engine: Engine, settings: Settings) -> dict[str, Any]:
     with session(engine) as s:
         resolve_companies(s)
         counts = load_seed(s, path=settings.market_events_file)
+        merged = merge_stored(s)
+        if merged:
+            counts["merged"] = merged
         s.commit()
-    return {"seed": counts, "changed": counts.get("new", 0) + counts.get("updated", 0)}
+    return {"seed": counts, "changed": counts.get("new", 0) + counts.get("updated", 0) + counts.get("removed", 0) + merged}
 
 
 def news_texts(item: NewsItem) -> list[str]:
@@ -66,14 +73,51 @@ def extract_events_new(engine: Engine, settings: Settings, *, full: bool = False
         for item in items:
             published = item.published.date() if item.published else None
             for event in extractor.extract(news_texts(item), published=published, news_url=item.url) if extractor else []:
-                outcome = save_record(s, record=event.to_record())
+                merged = _merge_into_trusted(s, event)
+                if merged is not None:
+                    counts["merged"] += 1
+                    counts["sources_noted"] += merged
+                    continue
+                record = event.to_record()
+                outcome = save_record(s, record=record)
+                _keep_precision(s, record, event.date_precision)
                 counts[outcome.value] += 1
                 counts["conflicts"] += _conflicts(s, event.event_type, event.company, event.counterparty)
         last_id = max([i.id or 0 for i in items] + [mark["last_id"] if mark else 0])
         set_watermark(s, source=WATERMARK, value=json.dumps({"last_id": last_id, "at": started.isoformat()}))
         s.commit()
     return {"news_items": len(items), "events": dict(counts), "seed": seeded["seed"],
-            "changed": counts["new"] + counts["updated"] + seeded["changed"]}
+            "changed": counts["new"] + counts["updated"] + counts["sources_noted"] + seeded["changed"]}
+
+
+def _keep_precision(s: Session, record: Any, precision: str | None) -> None:
+    """Store the extracted event's date precision on its row (the record has no field for it)."""
+    row = stored_row(s, record)
+    if row is not None and row.origin == "extracted" and row.event_date == record.event_date \
+            and row.date_precision != precision:
+        row.date_precision = precision
+        s.add(row)
+        s.flush()
+
+
+def _merge_into_trusted(s: Session, event: Any) -> int | None:
+    """None when the event restates no trusted event; else 1 when its news item was newly
+    noted on the trusted event, 0 when already noted."""
+    resolver = resolve_companies(s)
+    assert isinstance(resolver, CompanyResolver)
+    company = resolver.resolve(event.company).company_id
+    other = resolver.resolve(event.counterparty).company_id if event.counterparty else None
+    if company is None or (event.counterparty and other is None):
+        return None
+    row = restated(s, event_type=event.event_type, company_id=company, counterparty_id=other,
+                   when=event.event_date)
+    if row is None:
+        return None
+    if not add_source(row, event.news_url, event.event_date):
+        return 0
+    s.add(row)
+    s.flush()
+    return 1
 
 
 def _read_mark(s: Session) -> dict[str, Any] | None:

@@ -7,6 +7,12 @@ in ``commentCorrectionList`` with type "Preprint of" (source MED: a PMID); that 
 on the record (``published_pmid``) so the store can merge the two. Titles and abstracts carry
 HTML (``<i>``, ``<sup>``, ``<h4>`` section headings): flattened to text, headings become
 abstract sections. Malformed JSON and bad results become problems; nothing raises.
+
+Identifiers are never invented: a record's ``external_id`` (``MED:123``) and its Europe PMC
+article URL are kept only for the source codes Europe PMC uses (``SOURCE_CODES``). A record
+with any other code (the recorded snapshot's composed ``DOI`` and ``DEV`` records) is known
+by its DOI (``doi:10.1/x``, URL ``https://doi.org/10.1/x``) or, without one, has no id and
+no URL.
 """
 
 from __future__ import annotations
@@ -23,7 +29,11 @@ from tracker.records import Author, PublicationRecord
 
 SOURCE = "europepmc"
 SKIPPED_SOURCES = ("PAT",)  # patents are not papers
+# The ``source`` codes of Europe PMC records (REST API documentation; the same list as the
+# ropensci/europepmc client's supported sources, plus NBK, PPR and CIT).
+SOURCE_CODES = frozenset({"AGR", "CBA", "CIT", "CTX", "ETH", "HIR", "MED", "NBK", "PAT", "PMC", "PPR"})
 ARTICLE_URL = "https://europepmc.org/article/{source}/{id}"
+DOI_URL = "https://doi.org/{doi}"
 _TAG = re.compile(r"<[^>]+>")
 _HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.I | re.S)
 
@@ -113,6 +123,14 @@ def _published_version(record: dict[str, Any]) -> tuple[str | None, str | None]:
     return pmid, doi
 
 
+def article_url(source: str, ident: str, doi: str | None) -> str:
+    """A record's address: its Europe PMC page for a Europe PMC source code, else its DOI's
+    page, else nothing (no URL is made up from an id Europe PMC does not have)."""
+    if source in SOURCE_CODES and ident:
+        return ARTICLE_URL.format(source=source, id=ident)
+    return DOI_URL.format(doi=doi) if doi else ""
+
+
 def parse_result(item: dict[str, Any], *, source_url: str = "") -> EuropePmcRecord:
     """One ``core`` result as a record; raises ValueError when unusable."""
     source, ident = str(item.get("source") or ""), str(item.get("id") or "")
@@ -132,14 +150,16 @@ def parse_result(item: dict[str, Any], *, source_url: str = "") -> EuropePmcReco
         journal = item["bookOrReportDetails"].get("publisher")
     year_text = str(item.get("pubYear") or journal_info.get("yearOfPublication") or "")
     published_pmid, published_doi = _published_version(item) if is_preprint else (None, None)
+    doi = str(item.get("doi") or "").strip() or None
+    known = source in SOURCE_CODES
     return EuropePmcRecord(
         source=SOURCE,
-        source_url=source_url or ARTICLE_URL.format(source=source, id=ident),
+        source_url=source_url or article_url(source, ident, doi),
         raw=item,
         title=title,
-        external_id=f"{source}:{ident}",
+        external_id=f"{source}:{ident}" if known else (f"doi:{doi}" if doi else ""),
         pmid=str(item["pmid"]) if item.get("pmid") else None,
-        doi=item.get("doi") or None,
+        doi=doi,
         pmcid=item.get("pmcid") or None,
         abstract="\n".join(f"{s['label']}: {s['text']}" if s["label"] else s["text"] for s in sections) or None,
         abstract_sections=sections,

@@ -10,12 +10,17 @@ from tracker.contract import ProductFactsRecord
 from tracker.names import fold
 from tracker.products.classify import Classified, classify_all, family_names
 from tracker.products.kinds import DEVICE_CODES, IMAGING_SYSTEM, SOFTWARE
+from tracker.products.naming import product_name
 from tracker.products.taxonomy import Facts
 
 
 def facts_of(record: ProductFactsRecord) -> Facts:
-    return Facts(name=record.name, company=record.company,
-                 device_names=tuple(dict.fromkeys([*record.device_names, *record.aliases])),
+    """A line as the store's rules see a product: the name cleaned as a registration's
+    device name is (``tracker.products.naming``), the raw name kept as a device name."""
+    name = product_name(record.name) or record.name
+    return Facts(name=name, company=record.company,
+                 device_names=tuple(dict.fromkeys([*record.device_names, *record.aliases,
+                                                   *([record.name] if name != record.name else [])])),
                  product_codes=tuple(c.upper() for c in record.product_codes), panels=tuple(record.panels),
                  description=record.description, modality_hint=tuple(record.modality))
 

@@ -10,6 +10,8 @@ codes, panels) and company, applies ``tracker.products.kinds`` and
       company's other products share (all of them the same one).
   M5. Else the modality most products with its product code have (at least 3 products and
       70% of them), with that share as its source.
+  M7. Else the most common modality of products of its subspecialty (then of its product
+      code), marked as a guess with its share.
   N1. Family: products of one company whose names begin with the same words (a line such as
       "BriefCase" or "Annalise Enterprise") belong to that family; the shortest shared
       beginning that is not a generic word names it.
@@ -97,9 +99,28 @@ def classify_all(entries: Sequence[tuple[Hashable, Hashable, Facts]]) -> dict[Ha
     for key, _company, facts in entries:
         kind = product_kind(facts.name, facts.company, facts.product_codes[0] if facts.product_codes else None,
                             facts.device_names)
-        out[key] = Classified(kind, classify(facts), facts)
+        tax = classify(facts)
+        if tax.product_type is None:
+            _default_type(kind, tax, facts)
+        out[key] = Classified(kind, tax, facts)
     _priors([(key, company) for key, company, _ in entries], out)
     return out
+
+
+def _default_type(kind: Kind, tax: Taxonomy, facts: Facts) -> None:
+    """T4: a product type where no word or code says one. An imaging system's AI is its
+    image reconstruction (an ultrasound system's, its automated measurements); software
+    filed under a scanner's product code analyses that scanner's images."""
+    from tracker.products.kinds import DEVICE_CODES, IMAGING_SYSTEM
+
+    if kind.kind == IMAGING_SYSTEM:
+        us = "US" in tax.modality
+        tax.product_type = "quantification" if us else "reconstruction/enhancement"
+        tax.note("product_type", "T4", "an ultrasound system's AI measures" if us
+                 else "an imaging system's AI reconstructs or enhances its images")
+    elif any(code in DEVICE_CODES for code in facts.product_codes[:1]):
+        tax.product_type = "quantification"
+        tax.note("product_type", "T4", f"software under the scanner code {facts.product_codes[0]} analyses its images")
 
 
 def classify_products(session: Session) -> dict[str, int]:
@@ -148,15 +169,18 @@ def classify_products(session: Session) -> dict[str, int]:
 
 
 def _priors(keys: list[tuple[Hashable, Hashable]], results: dict[Hashable, Classified]) -> None:
-    """M4 and M5 for products without a modality."""
+    """M4, M5 and M7 for products without a modality."""
     by_company: dict[Hashable, set[str]] = defaultdict(set)
     by_code: dict[str, Counter[str]] = defaultdict(Counter)
+    by_subspecialty: dict[str, Counter[str]] = defaultdict(Counter)
     for key, company in keys:
         tax, facts = results[key].taxonomy, results[key].facts
         if tax.modality:
             by_company[company].update(tax.modality)
             for code in facts.product_codes[:1]:
                 by_code[code].update(tax.modality[:1])
+            if tax.subspecialty and tax.subspecialty != "general":
+                by_subspecialty[tax.subspecialty].update(tax.modality[:1])
     for key, company in keys:
         tax, facts = results[key].taxonomy, results[key].facts
         if tax.modality:
@@ -166,15 +190,22 @@ def _priors(keys: list[tuple[Hashable, Hashable]], results: dict[Hashable, Class
             tax.modality = sorted(shared)
             tax.note("modality", "M4", "the company's other products")
             continue
-        for code in facts.product_codes[:1]:
-            counts = by_code.get(code)
-            if not counts:
-                continue
+        code = facts.product_codes[0] if facts.product_codes else ""
+        counts = by_code.get(code)
+        if counts and sum(counts.values()) >= 3:
             top, n = counts.most_common(1)[0]
             total = sum(counts.values())
-            if total >= 3 and n / total >= 0.7:
+            if n / total >= 0.7:
                 tax.modality = [top]
                 tax.note("modality", "M5", f"{n} of {total} products with FDA product code {code} are {top}")
+                continue
+        for basis, table in ((f"{tax.subspecialty} products", by_subspecialty.get(tax.subspecialty or "")),
+                             (f"products with FDA product code {code}", counts)):
+            if table and sum(table.values()) >= 3:
+                top, n = table.most_common(1)[0]
+                tax.modality = [top]
+                tax.note("modality", "M7", f"a guess: {n} of {sum(table.values())} {basis} are {top}")
+                break
 
 
 def _families(products: Sequence[Product]) -> dict[int, str]:

@@ -106,7 +106,7 @@ def merge_products(session: Session, *, keep: Product, drop: Product) -> None:
     session.flush()
 
 
-def _merge_company(session: Session, *, keep: Company, drop: Company) -> None:
+def _merge_company(session: Session, *, keep: Company, drop: Company, kind: str = "legal") -> None:
     for product in session.exec(select(Product).where(Product.company_id == drop.id)).all():
         twin = session.exec(select(Product).where(Product.company_id == keep.id,
                                                   Product.normalized_name == product.normalized_name)).first()
@@ -120,11 +120,29 @@ def _merge_company(session: Session, *, keep: Company, drop: Company) -> None:
     session.execute(update(CompanyEvent).where(CompanyEvent.company_id == drop.id).values(company_id=keep.id))  # type: ignore[arg-type]
     session.execute(update(CompanyEvent).where(CompanyEvent.counterparty_id == drop.id)  # type: ignore[arg-type]
                     .values(counterparty_id=keep.id))
+    session.flush()
+    # an event between the two names (a rebrand "Matakina" -> "Volpara Health") now names one
+    # company on both sides, which the store never holds (tracker.store.events.upsert_event)
+    for event in session.exec(select(CompanyEvent).where(CompanyEvent.company_id == keep.id,
+                                                         CompanyEvent.counterparty_id == keep.id)).all():
+        session.delete(event)
     name, source = drop.name, drop.source
     session.flush()
     session.delete(drop)
     session.flush()
-    add_company_alias(session, company=keep, alias=name, kind="legal", source=source)
+    add_company_alias(session, company=keep, alias=name, kind=kind, source=source)
+
+
+def _alias_kind(entry: CompanyEntry | None, name: str) -> str:
+    """The kind of alias a merged company's name becomes: what the entry calls it (a former
+    name stays ``former``), else ``legal`` for an entry's other entity, ``spelling`` for a
+    spelling of the same name."""
+    from tracker.products.company_keys import spelling
+
+    if entry is None:
+        return "spelling"
+    key = spelling(name).key
+    return next((kind for alias, kind in entry.aliases if spelling(alias).key == key), "legal")
 
 
 def merge_company_groups(session: Session) -> dict[str, int]:
@@ -155,7 +173,7 @@ def merge_company_groups(session: Session) -> dict[str, int]:
             keep = next((c for c in members if c.normalized_name == entry.key), keep)
         for other in members:
             if other is not keep:
-                _merge_company(session, keep=keep, drop=other)
+                _merge_company(session, keep=keep, drop=other, kind=_alias_kind(entry, other.name))
                 companies.pop(other.id, None)
                 merged += 1
         if entry is None:
@@ -169,15 +187,16 @@ def merge_company_groups(session: Session) -> dict[str, int]:
             session.add(keep)
             session.flush()
             if old_key != entry.key:
-                add_company_alias(session, company=keep, alias=old_name, kind="legal", source="resolution")
+                add_company_alias(session, company=keep, alias=old_name, kind=_alias_kind(entry, old_name),
+                                  source="resolution")
             renamed += 1
         for alias, kind in entry.aliases:
             aliases += add_company_alias(session, company=keep, alias=alias, kind=kind, source="company_aliases.toml")
     for name, res in resolved.items():  # d/b/a and former names a registered name gives (K4)
         company = find_company(session, name=name)
-        for given in res.others:
+        for given, kind in res.others:
             if company is not None:
-                aliases += add_company_alias(session, company=company, alias=given, kind="brand",
+                aliases += add_company_alias(session, company=company, alias=given, kind=kind,
                                              source="company_keys:K4")
     if merged or renamed:
         session.info.pop("company_resolver", None)  # the market's name lookup is stale now

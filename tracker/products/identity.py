@@ -13,7 +13,7 @@ from tracker.db.models import Product, ProductOverride, Registration
 from tracker.names import fold, slugify
 from tracker.products.classify import OVERRIDABLE, classify_products
 from tracker.products.taxonomy import MODALITIES, PRODUCT_TYPES, SUBSPECIALTIES
-from tracker.products.universe import KINDS
+from tracker.store.universe import KINDS
 
 _CHOICES: dict[str, tuple[str, ...]] = {"kind": KINDS, "subspecialty": SUBSPECIALTIES,
                                         "product_type": PRODUCT_TYPES}

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 from tracker.names import fold, normalize_company
 
-SOFTWARE = "software"
-IMAGING_SYSTEM = "imaging-system"
+from tracker.store.universe import IMAGING_SYSTEM, SOFTWARE
+
+__all__ = ["DEVICE_CODES", "IMAGING_SYSTEM", "SOFTWARE", "Kind", "makes_hardware", "product_kind"]
 
 # FDA product codes of imaging hardware (the system, its detector or its transducer).
 DEVICE_CODES = {
@@ -85,7 +86,7 @@ HARDWARE_MAKERS = (
     "perimeter medical", "ninepoint medical", "seno medical", "carl zeiss", "abbott medical",
     "sonoscape", "chison", "wisonic", "qisda", "sonosite", "promaxo", "imaging diagnostic systems",
     "bracco", "analogic", "bk medical", "terason", "supersonic imagine", "alpinion", "healcerion",
-    "intelligent retina", "notal vision", "lumicell", "verathon",
+    "intelligent retina", "notal vision", "lumicell", "verathon", "varian", "elekta", "accuray",
 )
 
 

@@ -2,7 +2,7 @@
 
 Rules behind the numbers: a product counts for the company it is stored under (after
 resolution merged legal entities), AI software only unless imaging systems are asked for
-(``tracker.products.universe``); a registration counts for ``Registration.source`` (the
+(``tracker.store.universe``); a registration counts for ``Registration.source`` (the
 source that first stored it) and the year of its decision date ("unknown" without one).
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.db.models import Company, Product, Registration
-from tracker.products.universe import counted
+from tracker.store.universe import counted
 
 
 def products_per_company(session: Session, *, top: int = 15, include_systems: bool = False) -> dict[str, int]:

@@ -5,11 +5,15 @@ device names, company, FDA panel and product codes, a description) and returns e
 with its source, so a reviewer sees why:
 
   modality      a list (CT, MR, X-ray, Mammography, US, NM, RT, Fluoroscopy, Endoscopy,
-                Ophthalmic, ECG, Other); from the words that name a modality (M1), else
-                findings and product lines that imply one (M1b), the product code of a
+                Ophthalmic, ECG, Multi-modality, Other); from the words that name a
+                modality (M1), else findings and product lines that imply one (M1b),
+                the product code of a
                 device or a single-modality AI code (M2), the subspecialty's usual modality
                 where it has one (M3, "dental" -> X-ray), and the company's other products
-                (M4, applied by ``tracker.products.classify`` over the store).
+                (M4, applied by ``tracker.products.classify`` over the store), a
+                PACS, viewer, workstation or platform works on every modality (M6,
+                "Multi-modality"), else the modality most products of its product code
+                have, the share stated as its source (M7, a guess a reviewer can see).
   subspecialty  neuro, chest, breast, musculoskeletal, cardiac, vascular, abdominal,
                 oncology/radiotherapy, dental, obstetric/paediatric, general; from the
                 names' words (S1), the FDA panel (S2), the product code (S3), or "general"
@@ -36,8 +40,9 @@ SUBSPECIALTIES = ("neuro", "chest", "breast", "musculoskeletal", "cardiac", "vas
 PRODUCT_TYPES = ("triage/notification", "detection", "diagnosis/characterisation", "quantification",
                  "segmentation/contouring/planning", "reconstruction/enhancement", "workflow/reporting",
                  "comprehensive", "platform")
+MULTI = "Multi-modality"
 MODALITIES = ("CT", "MR", "X-ray", "Mammography", "US", "NM", "RT", "Fluoroscopy", "Endoscopy",
-              "Ophthalmic", "ECG", "Other")
+              "Ophthalmic", "ECG", MULTI, "Other")
 
 
 def _rx(words: str) -> re.Pattern[str]:
@@ -61,28 +66,50 @@ _MODALITY_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("Ophthalmic", _rx(r"retina\w*|fundus|oct|optical coherence")),
     ("ECG", _rx(r"ecg|ekg|electrocardiogra\w*")),
 ]
-# M1b: findings and product lines that imply one modality (read only when no word names one).
+# M1b: findings, anatomy and product lines that imply one modality, read only when no word
+# names one; the first entry that matches wins (specific cues before general ones: a brain
+# haemorrhage is CT, brain volumetry MR).
 _MODALITY_IMPLIED: list[tuple[str, re.Pattern[str]]] = [
+    ("US", _rx(r"koios|smartultrasound|breast ultrasound|abus")),
     ("Mammography", _rx(r"transpara|mammoscreen|saige|profound ai|densitas|volpara|quantra|imagechecker|"
-                        r"genius ai|breast density|insight mmg")),
+                        r"genius ai|breast density|insight mmg|breast|wrdensity|clarisigmam|cmtriage|qmtriage")),
+    ("NM", _rx(r"amyloid pet|subtlepet|bone scan\w*|hyper dlr|hyper air|mi workflows|mi view|truspect|"
+               r"apromise|absi|psma|dosimetry|lymphoma|tau")),
+    ("Fluoroscopy", _rx(r"interventional|embolization|cydar|endonaut|tavipilot|flightplan|qfr|x1 ffr|"
+                        r"angiograph\w*|cath\w*|echonavigator")),
+    ("US", _rx(r"echo\w*|fetal|fetoly|us2 ai|us2|caption|bladder|thyroid\w*|koios|scannav|nerveblox|"
+               r"qlab|heartfocus|ultrasight|accuro|velacur|exo iris|sonio|lvivo|lvef|ef|ejection fraction|"
+               r"follicle\w*|bline\w*|tus|piur|sonix|lumine us|amcad|medo|aisap|obstetric\w*|nerve block")),
     ("CT", _rx(r"cardiq|cac|calcium scor\w*|cascoring|lung nodule\w*|lcs|aspects|lvo|ich|hemorrhage|"
                r"haemorrhage|pulmonary embol\w*|pe|aortic dissection|lungq|vidavision|broncholab|"
-               r"healthccs\w*|vcar|faststroke|emphysema|coronary")),
+               r"healthccs\w*|vcar|faststroke|emphysema|coronary|plaque|autoplaque|cleerly|elucid\w*|"
+               r"vascucap|tavr|tavi|aort\w*|3mensio|laralab|structural heart|ffr|lung|nodule\w*|"
+               r"pulmo\w*|liver segmentation|kidney|renal|trauma ct|head ct|stroke|perfusion|ctp|"
+               r"bone mineral|bmd|opportunistic|body composition|visceral fat|radiomics|3d print\w*|"
+               r"surgical plan\w*|pre operative|preoperative|3d model\w*|3d reconstruction|segment 3d")),
     ("MR", _rx(r"prostate|neuroquant|icobrain|livermultiscan|hepatica|hepafat\w*|muscleview|amra|swiftmr|"
-               r"subtlemr|white matter|wmh|multiple sclerosis|ms lesion\w*|rthawk|vista os|brain volume\w*|"
-               r"volumetr\w*|atrophy|ferrismart|liversmart")),
-    ("NM", _rx(r"amyloid pet|subtlepet|bone scan\w*|hyper dlr|hyper air|mi workflows|mi view")),
-    ("US", _rx(r"echogo|fetal|fetoly|us2 ai|us2|caption|bladder|thyroid nodule\w*|koios|scannav|nerveblox|"
-               r"echopac|qlab|heartfocus|ultrasight|accuro|velacur|exo iris|sonio")),
+               r"subtlemr|subtlesynth|subtlehd|white matter|wmh|multiple sclerosis|ms lesion\w*|rthawk|"
+               r"vista os|brain volume\w*|volumetr\w*|atrophy|ferrismart|liversmart|fmri|resting state|"
+               r"brain|neuro\w*|hippocamp\w*|alzheim\w*|alzevita|dementia|glio\w*|gyri\w*|aqua|"
+               r"brain mets|columbo\w*|cmr|iqmr|optimmri|bonemri|spine|lumbar|knee mr\w*|cmri|"
+               r"qyscore|cortech|quantib|nicolab")),
     ("X-ray", _rx(r"rayvolve|boneview|fracture\w*|bone age|dental|caries|periapical|bitewing|panoramic|"
                   r"intraoral|second opinion|videa|velmeni|smile dx|logicon|qxr|insight cxr|chestlink|milvue|"
-                  r"smartchest|pneumothorax|critical care suite|osteodetect|knee osteoarthritis|scoliosis|cobb")),
-    ("Fluoroscopy", _rx(r"interventional|embolization|cydar|endonaut|tavipilot|flightplan")),
+                  r"smartchest|pneumothorax|critical care suite|osteodetect|knee osteoarthritis|scoliosis|cobb|"
+                  r"chest|cxr|cx|xr|deepxray|dr|ceph\w*|perio\w*|orthodont\w*|dtx|ez3d\w*|hip\w*|knee\w*|"
+                  r"shoulder|leg length|lama|ortho\w*|bone\w*|osteo\w*|trauma\w*|msk\w*|skelet\w*|"
+                  r"align\w*|red dot|radify|draid|triage rib|rib\w*")),
     ("RT", _rx(r"radiotherapy|radiation therapy|contour\w*|autocontour|treatment planning|dose|oar|"
-               r"organs at risk|raystation|rayplan|ethos|art plan|mvision|limbus|radformation|mirada|oncospace")),
+               r"organs at risk|raystation|rayplan|ethos|art plan|mvision|limbus|radformation|mirada|oncospace|"
+               r"i2contour")),
     ("Endoscopy", _rx(r"gi genius|polyp\w*|skout|caddie|capsule")),
     ("Ophthalmic", _rx(r"retinopathy|eyeart|idx dr|aeye")),
 ]
+# M6: software for every modality (a PACS, a viewer, a workstation, a platform).
+_ANY_MODALITY = _rx(r"pacs|viewer|workstation|work station|platform|enterprise|portal|station|"
+                    r"image processing|post processing|universal|suite|engine|marketplace|3d|"
+                    r"synapse|syngo|centricity|intellispace|illumeo|ziostation|vitrea|terarecon|"
+                    r"uomnispace|merge|infinitt|imagine|segmentron|medip|jazz")
 
 # M2: product codes whose devices or AI software work on one modality.
 _CODE_MODALITY = {
@@ -101,34 +128,41 @@ _CODE_MODALITY = {
 # S1: words -> subspecialty, in order (the first that matches wins: "breast" before "chest").
 _SUBSPECIALTY_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("dental", _rx(r"dental|dentist\w*|caries|periapical|bitewing|panoramic|intraoral|tooth|teeth|"
-                   r"periodont\w*|orthodont\w*|cephalometr\w*|second opinion|videa|velmeni|smile dx|logicon|"
-                   r"denti\w*|cbct dental")),
+                   r"periodont\w*|orthodont\w*|cephal\w*|second opinion|videa|velmeni|smile dx|logicon|"
+                   r"denti\w*|cbct dental|overjet|perio\w*|ceph")),
     ("obstetric/paediatric", _rx(r"fetal|fetus|obstetric\w*|prenatal|pregnan\w*|neonat\w*|pediatric|paediatric|"
-                                 r"bone age|sonio|fetoly|brightheart|placenta\w*|nuchal")),
+                                 r"bone age|sonio|fetoly|brightheart|placenta\w*|nuchal|follicle\w*|embryo\w*")),
     ("breast", _rx(r"breast|mammo\w*|mmg|dbt|tomosynthesis|transpara|mammoscreen|saige|profound ai|"
-                   r"densitas|volpara|quantra|imagechecker|genius ai|koios ds|senographe|pristina|mammomat")),
+                   r"densitas|volpara|quantra|imagechecker|genius ai|koios ds|senographe|pristina|mammomat|"
+                   r"quantx|dm density|wrdensity|clarisigmam")),
     ("oncology/radiotherapy", _rx(r"radiotherapy|radiation therapy|rt|contour\w*|autocontour|treatment planning|"
                                   r"dose|oar|organs at risk|raystation|rayplan|ethos|art plan|mrcat|oncology|"
-                                  r"oncospace|onco\w*|tumou?r\w*|metasta\w*|deepmets|lesion tracking|recist")),
+                                  r"oncospace|onco\w*|tumou?r\w*|metasta\w*|deepmets|lesion tracking|recist|"
+                                  r"dosimetry|lymphoma|psma|apromise|absi")),
     ("cardiac", _rx(r"cardi\w*|heart|coronary|ffr\w*|ffrct|cac|calcium scor\w*|cascoring|echocardiograph\w*|"
-                    r"echo|ejection fraction|lvef|lv|myocard\w*|valv\w*|amyloid\w*|hcm|cmr|heartflow|"
-                    r"cleerly|echogo|us2 ai|us2|caption|heartfocus|ultrasight|tavi\w*|atrial|ecg|plaque")),
+                    r"echo\w*|ejection fraction|lvef|lv|myocard\w*|valv\w*|amyloid\w*|hcm|cmr|heartflow|"
+                    r"cleerly|echogo|us2 ai|us2|caption|heartfocus|ultrasight|tavi\w*|tavr|atrial|ecg|plaque|"
+                    r"syngo dynamics|healthccs\w*|ccs|avc|lvivo\w*|qfr|structural heart|autoplaque")),
+    ("vascular", _rx(r"vascular|\w*aort\w*|aaa|carotid|vessel\w*|angio\w*|artery|arteries|arterial|venous|"
+                     r"aneurysm|embolization|endovascular|cydar|endonaut|stenosis|flightplan|vascucap")),
     ("neuro", _rx(r"brain|neuro\w*|head|stroke|lvo|ich|intracranial|hemorrhage|haemorrhage|aspects|"
-                  r"cerebr\w*|cranial|white matter|wmh|multiple sclerosis|ms lesion\w*|dementia|alzheimer\w*|"
-                  r"amyloid pet|atrophy|icobrain|neuroquant|spine|spinal|vertebr\w*|cina head|aneurysm|"
-                  r"rapid|viz|cinahead|perfusion|ctp|triage ich|midline")),
-    ("chest", _rx(r"chest|lung\w*|pulmonary|thora\w*|cxr|pneumo\w*|nodule\w*|lcs|emphysema|copd|"
-                  r"bronch\w*|tuberculosis|tb|pleural|airway\w*|rib\w*|qxr|insight cxr|chestlink|lungq|"
-                  r"vidavision|broncholab|pe|embol\w*|ild|fibrosis|critical care suite")),
-    ("vascular", _rx(r"vascular|aort\w*|carotid|vessel\w*|angio\w*|artery|arteries|arterial|venous|"
-                     r"aneurysm|embolization|endovascular|cydar|endonaut|stenosis|flightplan")),
-    ("musculoskeletal", _rx(r"fracture\w*|bone|bones|musculoskeletal|msk|knee|hip|shoulder|osteo\w*|"
-                            r"joint\w*|skelet\w*|muscle\w*|scoliosis|cobb|boneview|rayvolve|trauma|bmd|"
-                            r"cartilage|ortho\w*|spine")),
+                  r"cerebr\w*|cranial|white matter|wmh|multiple sclerosis|ms lesion\w*|dementia|alzheim\w*|"
+                  r"amyloid pet|atrophy|icobrain|neuroquant|spinal cord|cina head|"
+                  r"cinahead|perfusion|ctp|triage ich|midline|hippocamp\w*|glio\w*|fmri|gyri\w*|aimify|"
+                  r"airascore|qmenta|thinq")),
+    ("musculoskeletal", _rx(r"fracture\w*|bone\w*|musculoskeletal|msk\w*|knee\w*|hip\w*|shoulder\w*|osteo\w*|"
+                            r"joint\w*|skelet\w*|muscle\w*|scoliosis|cobb|boneview|rayvolve|trauma\w*|bmd|"
+                            r"cartilage|ortho\w*|spine\w*|lumbar|vertebr\w*|vcf|rib\w*|healthost|koala|"
+                            r"leg length|lama|ankle|foot|wrist|elbow")),
+    ("chest", _rx(r"chest\w*|lung\w*|pulmon\w*|thora\w*|cxr|pneumo\w*|nodule\w*|lcs|emphysema|copd|"
+                  r"bronch\w*|tuberculosis|tb|pleural|airway\w*|qxr|insight cxr|chestlink|lungq|"
+                  r"vidavision|broncholab|pe|ipe|embol\w*|ild|fibrosis|critical care suite")),
     ("abdominal", _rx(r"liver|hepat\w*|abdom\w*|prostate|kidney\w*|renal|pancrea\w*|colon\w*|bowel|"
-                      r"bladder|gallbladder|spleen|colorectal|livermultiscan|hepafat\w*|body composition|"
-                      r"amra|visceral|fat|steatosis|pelvi\w*|urolog\w*|gastro\w*|polyp\w*")),
+                      r"bladder|gallbladder|spleen|colorectal|livermultiscan|hepafat\w*|mrcp\w*|fld|"
+                      r"steatosis|pelvi\w*|urolog\w*|gastro\w*|polyp\w*")),
 ]
+
+_RT_CODES = {"MUJ", "QKB", "IYE"}
 
 # S2: FDA panel -> subspecialty (used only when the names say nothing).
 _PANEL = {"cardiovascular": "cardiac", "neurology": "neuro", "dental": "dental",
@@ -145,8 +179,8 @@ _CODE_SUBSPECIALTY = {
 
 # T1: words -> product type, in order.
 _TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
-    ("platform", _rx(r"marketplace|platform|aios|deepcos|carpl|blackford|calantic|ai manager|"
-                     r"ai orchestrat\w*|orchestrator|ai hub|teamplay")),
+    ("platform", _rx(r"marketplace|ai platform|aios|deepcos|carpl|blackford|calantic|ai manager|"
+                     r"ai orchestrat\w*|orchestrator|ai hub|teamplay|app store")),
     ("workflow/reporting", _rx(r"report\w*|worklist|workflow\w*|dictation|impression\w*|llm|draft\w*|"
                                r"protocol\w*|scheduling|pacs|viewer|enterprise access|smart reporting|rad ai|"
                                r"radpair|positioning|auto positioning|guidance|scan planning|auto views")),
@@ -157,15 +191,19 @@ _TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
                                        r"truefidelity|precise image|smartspeed|sonic dl|precision dl|"
                                        r"clarify dl|pixelshine|image quality|artifact\w*|clear iq|"
                                        r"deep recon|hyper dlr|hyper air|maxfov|true enhance")),
-    ("segmentation/contouring/planning", _rx(r"contour\w*|autocontour|segment\w*|planning|treatment plan\w*|"
+    ("segmentation/contouring/planning", _rx(r"contour\w*|autocontour|segment\w*|planning|planner|treatment plan\w*|"
                                              r"organs rt|oar|raystation|rayplan|mrcat|art plan|dose|"
-                                             r"synthetic ct|surgical plan\w*|3d model\w*|navigation")),
+                                             r"synthetic ct|surgical plan\w*|3d model\w*|navigation|3d|"
+                                             r"\w+3d|traumacad\w*|orthonext|preop\w*|pre operative|templat\w*|"
+                                             r"3d print\w*|tavr planning|elements")),
+    ("diagnosis/characterisation", _rx(r"cadx|diagnos\w*|characteri[sz]\w*|classif\w*|risk|malignan\w*|"
+                                       r"suspicio\w*|koios|birads|bi rads|ds for|assessment|aspects|"
+                                       r"nodule clinic|quantx")),
     ("quantification", _rx(r"quant\w*|volum\w*|measure\w*|ffr\w*|ffrct|calcium|cac|cascoring|score|"
                            r"scoring|density|densit\w*|body composition|analysis|analy[sz]er|morphometr\w*|"
-                           r"ejection fraction|lvef|strain|bmd|bone mineral|iron|fat|perfusion|aspects|"
-                           r"livermultiscan|icobrain|neuroquant|amra|profiler|biometr\w*")),
-    ("diagnosis/characterisation", _rx(r"cadx|diagnos\w*|characteri[sz]\w*|classif\w*|risk|malignan\w*|"
-                                       r"suspicio\w*|koios|birads|bi rads|ds for|assessment")),
+                           r"ejection fraction|lvef|strain|bmd|bone mineral|iron|fat|perfusion|"
+                           r"livermultiscan|icobrain|neuroquant|amra|profiler|biometr\w*|vcar|ccs\w*|fld|ost|"
+                           r"companion|lungq|vidavision|broncholab|avc|hepa\w*")),
     ("detection", _rx(r"detect\w*|cad|cade|finder|nodule\w*|lesion\w*|fracture\w*|caries|"
                       r"second opinion|boneview|rayvolve|imagechecker|transpara|mammoscreen|"
                       r"genius ai|profound ai|insight|qxr|chestlink|lung cad")),
@@ -249,15 +287,19 @@ def classify(facts: Facts) -> Taxonomy:
     if tax.findings:
         tax.note("findings", "F1", "FDA device names")
     # modality (M1, M2; M3 after the subspecialty)
-    for rule, table in (("M1", _MODALITY_WORDS), ("M1b", _MODALITY_IMPLIED)):
-        for label, text in texts:
-            found = [name for name, pattern in table if pattern.search(text)]
-            if found:
-                tax.modality = found
-                tax.note("modality", rule, label)
-                break
-        if tax.modality:
+    for label, text in texts:
+        found = [name for name, pattern in _MODALITY_WORDS if pattern.search(text)]
+        if found:
+            tax.modality = found
+            tax.note("modality", "M1", label)
             break
+    if not tax.modality:
+        for label, text in texts:
+            hit = next((name for name, pattern in _MODALITY_IMPLIED if pattern.search(text)), None)
+            if hit:
+                tax.modality = [hit]
+                tax.note("modality", "M1b", label)
+                break
     if not tax.modality and facts.modality_hint:
         tax.modality = [m for m in facts.modality_hint if m]
         tax.note("modality", "M0", "stated by the product's source")
@@ -288,9 +330,19 @@ def classify(facts: Facts) -> Taxonomy:
     if not tax.modality and tax.subspecialty == "dental":
         tax.modality = ["X-ray"]
         tax.note("modality", "M3", "dental AI reads dental radiographs")
-    if not tax.modality and tax.subspecialty == "oncology/radiotherapy" and "RT" not in tax.modality:
+    if not tax.modality and tax.subspecialty == "oncology/radiotherapy":
         tax.modality = ["CT"]
         tax.note("modality", "M3", "radiotherapy planning reads planning CT")
+    if tax.subspecialty == "oncology/radiotherapy" and ("RT" in tax.modality or any(c in _RT_CODES for c in codes)):
+        # a radiotherapy product works on the planning images and in RT
+        if tax.modality == ["RT"]:
+            tax.modality = ["CT", "RT"]
+            tax.note("modality", "M3", "radiotherapy planning reads planning CT")
+        elif "RT" not in tax.modality:
+            tax.modality = [*tax.modality, "RT"]
+    if not tax.modality and any(_ANY_MODALITY.search(text) for _, text in texts):
+        tax.modality = [MULTI]
+        tax.note("modality", "M6", "a PACS, viewer, workstation or platform: every modality")
     # product type (T1-T3)
     for label, text in texts:
         hit = next((name for name, pattern in _TYPE_WORDS if pattern.search(text)), None)

@@ -17,11 +17,12 @@ def upsert_news_item(session: Session, *, record: NewsRecord) -> Outcome:
     if row is None:
         session.add(NewsItem(url=record.url, source=record.source, source_url=record.source_url,
                              fetched_at=record.fetched_at, raw=record.raw,
-                             content_hash=record.digest(),
+                             content_hash=record.digest(), composed=record.composed,
                              **{f: getattr(record, f) for f in _FIELDS}))
         session.flush()
         return Outcome.NEW
-    changed = False
+    changed = row.composed != record.composed
+    row.composed = record.composed
     for name in _FIELDS:
         value = getattr(record, name)
         current = getattr(row, name)

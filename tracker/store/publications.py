@@ -5,6 +5,10 @@ and year, then preprint <-> published version). Each source's copy is kept in
 ``PublicationSource`` (one row per source and external id). When a published version meets
 its preprint, the published version's fields and DOI win; a preprint never overwrites a
 published version's fields (it only fills gaps).
+
+A source copy without an id in its source (a record of the recorded snapshot that has no
+real one) is kept under ``record:publication/<id>``, a reference to the store, not an
+upstream id. A publication is ``composed`` when every source copy is.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlmodel import Session, select
 from tracker.db.models import Publication, PublicationSource
 from tracker.records import PublicationRecord, utcnow
 from tracker.store import Outcome, register_saver
+from tracker.store.provenance import publication_composed
 from tracker.store.publication_match import find_publication, normalize_doi, normalize_title
 
 __all__ = ["find_publication", "normalize_doi", "normalize_title", "publication_sources",
@@ -70,6 +75,9 @@ def upsert_publication(session: Session, *, record: PublicationRecord) -> Outcom
         session.add(row)
         session.flush()
         _save_source_copy(session, publication=row, record=record)
+        row.composed = publication_composed(session, publication_id=row.id or 0)
+        session.add(row)
+        session.flush()
         return Outcome.NEW
     changed = False
     prefer_new = row.is_preprint and not record.is_preprint
@@ -94,6 +102,10 @@ def upsert_publication(session: Session, *, record: PublicationRecord) -> Outcom
         row.is_retracted = True
         changed = True
     source_new = _save_source_copy(session, publication=row, record=record)
+    composed = publication_composed(session, publication_id=row.id or 0)
+    if row.composed != composed:
+        row.composed = composed
+        changed = True
     if not changed and not source_new:
         return Outcome.UNCHANGED
     row.updated_at = utcnow()
@@ -103,23 +115,25 @@ def upsert_publication(session: Session, *, record: PublicationRecord) -> Outcom
 
 
 def _save_source_copy(session: Session, *, publication: Publication, record: PublicationRecord) -> bool:
+    external_id = record.external_id or f"record:publication/{publication.id}"
     existing = session.exec(
         select(PublicationSource).where(PublicationSource.source == record.source,
-                                        PublicationSource.external_id == record.external_id)
+                                        PublicationSource.external_id == external_id)
     ).first()
     digest = record.digest()
     if existing is not None:
-        if existing.content_hash == digest and existing.publication_id == publication.id:
+        if (existing.content_hash == digest and existing.publication_id == publication.id
+                and existing.source_url == record.source_url and existing.composed == record.composed):
             return False
-        existing.raw, existing.content_hash = record.raw, digest
+        existing.raw, existing.content_hash, existing.composed = record.raw, digest, record.composed
         existing.fetched_at, existing.source_url = record.fetched_at, record.source_url
         existing.publication_id = publication.id or existing.publication_id
         session.add(existing)
         return True
     session.add(PublicationSource(publication_id=publication.id or 0, source=record.source,
-                                  external_id=record.external_id, source_url=record.source_url,
+                                  external_id=external_id, source_url=record.source_url,
                                   fetched_at=record.fetched_at, raw=record.raw,
-                                  content_hash=digest))
+                                  content_hash=digest, composed=record.composed))
     session.flush()
     return True
 

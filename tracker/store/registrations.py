@@ -11,6 +11,7 @@ times, converges and a re-crawl changes nothing:
   statement/summary link). It never replaces the origin's device name or applicant (its own
   spelling is kept in ``extra``). Each enriching source is listed in
   ``extra["enriched_by"]`` with the URL it was first read from.
+- ``composed`` (the row was composed for the recorded snapshot) is the origin's.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def upsert_registration(session: Session, *, record: RegistrationRecord) -> Outc
                            source=record.source, source_url=record.source_url,
                            fetched_at=record.fetched_at, raw=record.raw,
                            content_hash=record.digest(), extra=dict(record.extra),
-                           **{f: getattr(record, f) for f in _FIELDS})
+                           composed=record.composed, **{f: getattr(record, f) for f in _FIELDS})
         session.add(row)
         session.flush()
         return Outcome.NEW
@@ -73,6 +74,9 @@ def upsert_registration(session: Session, *, record: RegistrationRecord) -> Outc
         enriched.setdefault(record.source, record.source_url)  # where it was first read
         extra["enriched_by"] = enriched
     changed = extra != (row.extra or {})
+    if origin and row.composed != record.composed:
+        row.composed = record.composed
+        changed = True
     for name in _FIELDS:
         value = getattr(record, name)
         current = getattr(row, name)

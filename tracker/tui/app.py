@@ -13,10 +13,12 @@ from textual.binding import Binding, BindingType
 
 from tracker.config import Settings
 from tracker.tui.data import StoreData
+from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.screens.gaps import GapsScreen
 from tracker.tui.screens.help import HelpScreen
 from tracker.tui.screens.market import MarketScreen
 from tracker.tui.screens.papers import PapersScreen
+from tracker.tui.screens.platforms import PlatformsScreen
 from tracker.tui.screens.products import ProductsScreen
 from tracker.tui.screens.review import ReviewScreen
 from tracker.tui.screens.runs import RunsScreen
@@ -41,9 +43,11 @@ class TrackerApp(App[None]):
         Binding("4", "switch_mode('papers')", "Papers"),
         Binding("5", "switch_mode('review')", "Review"),
         Binding("6", "switch_mode('runs')", "Runs"),
+        Binding("7", "platforms", "Platforms", show=False),
         Binding("slash", "search", "Search papers", key_display="/", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("t", "toggle_theme", "Theme"),
+        Binding("i", "toggle_systems", "Systems", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -56,6 +60,10 @@ class TrackerApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
+
+    def action_platforms(self) -> None:
+        if not isinstance(self.screen, PlatformsScreen):
+            self.push_screen(PlatformsScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -70,6 +78,14 @@ class TrackerApp(App[None]):
         search = getattr(self.screen, "action_focus_search", None)
         if search is not None:
             search()
+
+    def action_toggle_systems(self) -> None:
+        """Imaging systems (scanners whose AI is a device feature) in or out of every figure."""
+        shown = self.store.toggle_systems()
+        self.notify("Counting AI software and imaging systems" if shown else "Counting AI software only")
+        screen = self.screen
+        if isinstance(screen, TrackerScreen):
+            screen.on_screen_resume()
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK

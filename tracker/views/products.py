@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tracker.db.models import Company, Product, Registration
 from tracker.evidence.effective import EvidenceSet, evidence_set
 from tracker.evidence.vocabulary import LEVELS, rank
-from tracker.products.universe import counted
+from tracker.store.universe import counted
 from tracker.views.ownership import Ownership, load_ownership
 
 CE_ORDER = ("I", "IIa", "IIb", "III")
