@@ -151,7 +151,8 @@ def test_the_vendors_owner_at_the_papers_date_counts_as_the_vendor() -> None:
     assert vendor_independence(before, vendors=["Aidence B.V."]) == (
         True, "conflict statement names neither the vendor nor its owner")
     # an affiliation with the owner, and the owner of the owner (iCAD -> DeepHealth -> RadNet)
-    staff = _paper(affiliations=[*ACADEMIC, "RadNet, Inc., Los Angeles, CA, USA"], year=2025)
+    # (announced April 2025, completed in 2025: a 2026 paper is after it)
+    staff = _paper(affiliations=[*ACADEMIC, "RadNet, Inc., Los Angeles, CA, USA"], year=2026)
     value, why = vendor_independence(staff, vendors=["iCAD, Inc."])
     assert value is False and "DeepHealth" in why
     assert vendor_independence(_paper(affiliations=[*ACADEMIC, "RadNet, Inc., Los Angeles"],
@@ -200,10 +201,11 @@ def test_known_owners_reads_completed_acquisitions_by_normalised_name() -> None:
 
     owners = known_owners()
     assert owners["aidence"] == [("RadNet", date(2022, 1, 1))]
-    assert owners["icad"] == [("DeepHealth", date(2025, 4, 1))]
+    assert owners["icad"] == [("DeepHealth", date(2025, 7, 1))]  # on completion, not announcement
     # keyed by the [[company]] aliases too ("Volpara Health Technologies Limited")
     assert owners["volpara health technologies"] == [("Lunit", date(2024, 1, 1))]
-    assert "zebra medical vision" not in owners  # announced only
+    assert owners["zebra medical vision"] == [("Nanox", date(2021, 11, 1))]  # completed Nov 2021
+    assert "gleamer" not in owners  # announced only
     owners["aidence"].append(("Someone", None))  # a fresh dict: the cache is untouched
     assert known_owners()["aidence"] == [("RadNet", date(2022, 1, 1))]
 

@@ -143,5 +143,5 @@ def test_crawl_command_resolves_products_after_the_regulatory_spiders(db_url: st
     result = CliRunner().invoke(app, ["crawl", "fda_list", "eudamed", "pubmed", "--database-url", db_url])
     assert result.exit_code == 0, result.output
     lines = [line.split(":")[0] for line in result.output.splitlines()]
-    assert lines == ["fda_list", "eudamed", "resolve_products", "pubmed"]
+    assert lines == ["fda_list", "eudamed", "resolve_products", "mark_composed", "pubmed"]
     assert calls == ["fda_list", "eudamed", "pubmed"]

@@ -24,7 +24,7 @@ def test_stats_sections_match_the_raw_file(replay, db_url: str) -> None:  # type
     runner = CliRunner()
     crawled = runner.invoke(app, ["crawl", "fda_list", "--database-url", db_url, "--replay", str(ROOT / "data/snapshot")])
     assert crawled.exit_code == 0, crawled.output
-    stats = runner.invoke(app, ["stats", "--json", "--database-url", db_url])
+    stats = runner.invoke(app, ["stats", "--json", "--include-systems", "--database-url", db_url])
     assert stats.exit_code == 0, stats.output
     data = json.loads(stats.stdout)
     rows = _raw_radiology_rows()
@@ -32,9 +32,9 @@ def test_stats_sections_match_the_raw_file(replay, db_url: str) -> None:  # type
     by_year = Counter(r["Date of Final Decision"][-4:] for r in rows)
     assert data["registrations_by_source_year"] == {"fda_ai_list": dict(sorted(by_year.items()))}
     assert sum(by_year.values()) == 1164
-    # products per company: distinct device names of each vendor, counted straight from the
-    # raw rows with the vendor's spellings matched by hand (an independent, cruder grouping
-    # gives an upper bound; known families give exact numbers)
+    # products per company (imaging systems included): distinct device names of each vendor,
+    # counted straight from the raw rows with the vendor's spellings matched by hand (an
+    # independent, cruder grouping gives an upper bound; known families give exact numbers)
     top = data["products_per_company"]
     lunit = {r["Device"].split(" (")[0].split(" v1")[0] for r in rows if r["Company"].lower().startswith("lunit")}
     assert lunit == {"Lunit INSIGHT DBT", "Lunit INSIGHT MMG", "Lunit INSIGHT CXR Triage"}
@@ -45,15 +45,22 @@ def test_stats_sections_match_the_raw_file(replay, db_url: str) -> None:  # type
     assert 30 < top["Siemens Healthineers"] <= len(siemens_names)
     assert list(top)[0] == "GE HealthCare"  # the most products in the list
     assert data["counts"]["products"] > 700
+    # by default only AI software counts: most of GE's and Siemens' products are scanners
+    software = json.loads(runner.invoke(app, ["stats", "--json", "--database-url", db_url]).stdout)
+    kinds = software["products_by_kind"]
+    assert kinds["software"] + kinds["imaging-system"] == data["counts"]["products"]
+    assert software["products_per_company"].get("GE HealthCare", 0) < top["GE HealthCare"] / 2
     from tracker.db.engine import open_store, session
     from tracker.products.stats import products_per_company
 
     engine = open_store(db_url)
     with session(engine) as s:
-        every = products_per_company(s, top=10_000)
+        every = products_per_company(s, top=10_000, include_systems=True)
+        ai = products_per_company(s, top=10_000)
     engine.dispose()
-    assert every["Lunit"] == len(lunit)
+    assert every["Lunit"] == ai["Lunit"] == len(lunit)
     assert sum(every.values()) == data["counts"]["products"]
+    assert sum(ai.values()) == kinds["software"]
 
 
 def test_text_output_has_the_sections(replay, db_url: str) -> None:  # type: ignore[no-untyped-def]

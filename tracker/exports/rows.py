@@ -34,8 +34,8 @@ from tracker.evidence.gaps import GAPS, product_gaps
 from tracker.evidence.overrides import load_decisions
 from tracker.evidence.vocabulary import FEATURES, LEVELS, bucket_of
 from tracker.market.ownership import owners_table as owners_today
-from tracker.store.universe import counted, is_counted
 from tracker.store import refs
+from tracker.store.universe import counted, is_counted
 
 
 @dataclass

@@ -29,6 +29,7 @@ from tracker.db.models import Product, Registration
 from tracker.records import PublicationRecord, RegistrationRecord
 from tracker.sources.apis import europepmc_search_url, eutils_url, openfda_url
 from tracker.sources.http import FetchError, HttpClient, describe
+from tracker.sources.provenance import ServedAs
 from tracker.store import Outcome, save_record
 
 if TYPE_CHECKING:
@@ -147,8 +148,9 @@ def fetch_fda(client: HttpClient, settings: Settings, number: str) -> Registrati
     response = client.get(url, shown=shown)
     if response.status_code not in (200, 404):
         raise FetchError(f"{shown}: {describe(response)}", url=shown, status=response.status_code)
-    page = PARSERS[endpoint](response.content, status=response.status_code, source_url=shown)
-    found = [r for r in page.records if isinstance(r, RegistrationRecord) and r.number == number]
+    served = ServedAs.from_headers(shown, response.headers.get)  # the upstream URL behind a mirror
+    page = PARSERS[endpoint](response.content, status=response.status_code, source_url=served.upstream)
+    found = [served.mark(r) for r in page.records if isinstance(r, RegistrationRecord) and r.number == number]
     if found:
         return found[0]
     if response.status_code == 404 and not page.not_found:  # not openFDA's "no matches" body

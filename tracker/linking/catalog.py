@@ -4,6 +4,7 @@ is read by ``tracker.contract.read_products``): one ``ProductRecord`` per produc
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from tracker.contract import ProductRecord
@@ -30,9 +31,24 @@ def catalog_from_store(session: Any) -> list[ProductRecord]:
             company=company.name if company else "",
             aliases=sorted(product_aliases.get(product.id or 0, [])),
             company_aliases=sorted(company_aliases.get(product.company_id, [])),
-            modality=[m.strip() for m in (product.modality or "").split(",") if m.strip()],
+            modality=linking_modalities(product),
             description=product.description or ""))
     return out
+
+
+STATED_MODALITY = frozenset({"M0", "M1", "M2", "O1"})
+"""Modality rules the linker trusts (``tracker.products.taxonomy``): named in the product's
+names, stated by its source or product code, or set by a person. Modalities implied by
+findings, shared by the company's products or guessed are left out: a wrong modality makes
+the linker drop a true link, a missing one only makes it less sure."""
+
+
+def linking_modalities(product: Any) -> list[str]:
+    """A stored product's modalities the linker reads (``STATED_MODALITY``)."""
+    rule = ((product.taxonomy or {}).get("modality") or {}).get("rule")
+    if rule is not None and rule not in STATED_MODALITY:
+        return []
+    return [m.strip() for m in re.split(r"[;,]", product.modality or "") if m.strip()]
 
 
 def catalog_fingerprint(products: list[ProductRecord]) -> str:

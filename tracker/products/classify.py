@@ -8,6 +8,7 @@ codes, panels) and company, applies ``tracker.products.kinds`` and
 
   M4. A software product whose names and codes state no modality takes the modality its
       company's other products share (all of them the same one).
+  M1c. Else anatomy words suggest one (lung: CT; brain: MR; knee: X-ray).
   M5. Else the modality most products with its product code have (at least 3 products and
       70% of them), with that share as its source.
   M7. Else the most common modality of products of its subspecialty (then of its product
@@ -34,7 +35,7 @@ from sqlmodel import Session, select
 from tracker.db.models import Company, Product, ProductOverride, Registration
 from tracker.names import fold, strip_legal_form
 from tracker.products.kinds import Kind, product_kind
-from tracker.products.taxonomy import Facts, Taxonomy, classify
+from tracker.products.taxonomy import MULTI, Facts, Taxonomy, anatomy_modality, classify
 
 OVERRIDABLE = ("kind", "product_type", "modality", "subspecialty", "family", "findings")
 _GENERIC = frozenset(
@@ -185,10 +186,15 @@ def _priors(keys: list[tuple[Hashable, Hashable]], results: dict[Hashable, Class
         tax, facts = results[key].taxonomy, results[key].facts
         if tax.modality:
             continue
-        shared = by_company.get(company, set())
+        shared = by_company.get(company, set()) - {MULTI}
         if len(shared) == 1:
             tax.modality = sorted(shared)
             tax.note("modality", "M4", "the company's other products")
+            continue
+        anatomy = anatomy_modality(facts)
+        if anatomy:
+            tax.modality = [anatomy[0]]
+            tax.note("modality", "M1c", f"{anatomy[1]} (anatomy)")
             continue
         code = facts.product_codes[0] if facts.product_codes else ""
         counts = by_code.get(code)

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass
 
 from tracker.names import fold, normalize_company
-
 from tracker.store.universe import IMAGING_SYSTEM, SOFTWARE
 
 __all__ = ["DEVICE_CODES", "IMAGING_SYSTEM", "SOFTWARE", "Kind", "makes_hardware", "product_kind"]
@@ -81,7 +80,7 @@ HARDWARE_MAKERS = (
     "shanghai united imaging", "united imaging", "esaote", "hologic", "carestream health",
     "konica minolta", "agfa", "shimadzu", "neusoft", "planmeca", "vatech", "carestream dental",
     "dentsply sirona", "sirona", "medtronic navigation", "butterfly network", "hyperfine",
-    "clarius", "echonous", "exo imaging", "nanox", "nano x imaging", "oxos medical", "micro x",
+    "clarius", "echonous", "exo imaging", "nano x imaging", "nanox imaging", "oxos medical", "micro x",
     "arineta", "omega medical imaging", "rivanna", "verdure imaging", "sonic incytes", "edgecare",
     "perimeter medical", "ninepoint medical", "seno medical", "carl zeiss", "abbott medical",
     "sonoscape", "chison", "wisonic", "qisda", "sonosite", "promaxo", "imaging diagnostic systems",

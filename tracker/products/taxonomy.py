@@ -7,7 +7,8 @@ with its source, so a reviewer sees why:
   modality      a list (CT, MR, X-ray, Mammography, US, NM, RT, Fluoroscopy, Endoscopy,
                 Ophthalmic, ECG, Multi-modality, Other); from the words that name a
                 modality (M1), else findings and product lines that imply one (M1b),
-                the product code of a
+                else anatomy words (M1c: lung, brain, knee; read after the company's
+                other products, M4), the product code of a
                 device or a single-modality AI code (M2), the subspecialty's usual modality
                 where it has one (M3, "dental" -> X-ray), and the company's other products
                 (M4, applied by ``tracker.products.classify`` over the store), a
@@ -83,28 +84,36 @@ _MODALITY_IMPLIED: list[tuple[str, re.Pattern[str]]] = [
     ("CT", _rx(r"cardiq|cac|calcium scor\w*|cascoring|lung nodule\w*|lcs|aspects|lvo|ich|hemorrhage|"
                r"haemorrhage|pulmonary embol\w*|pe|aortic dissection|lungq|vidavision|broncholab|"
                r"healthccs\w*|vcar|faststroke|emphysema|coronary|plaque|autoplaque|cleerly|elucid\w*|"
-               r"vascucap|tavr|tavi|aort\w*|3mensio|laralab|structural heart|ffr|lung|nodule\w*|"
-               r"pulmo\w*|liver segmentation|kidney|renal|trauma ct|head ct|stroke|perfusion|ctp|"
-               r"bone mineral|bmd|opportunistic|body composition|visceral fat|radiomics|3d print\w*|"
+               r"vascucap|tavr|tavi|aort\w*|3mensio|laralab|structural heart|ffr|lung nodule\w*|"
+               r"liver segmentation|trauma ct|head ct|stroke|perfusion|ctp|vcf|"
+               r"bone mineral|bmd|opportunistic|body composition|visceral fat|3d print\w*|"
                r"surgical plan\w*|pre operative|preoperative|3d model\w*|3d reconstruction|segment 3d")),
     ("MR", _rx(r"prostate|neuroquant|icobrain|livermultiscan|hepatica|hepafat\w*|muscleview|amra|swiftmr|"
                r"subtlemr|subtlesynth|subtlehd|white matter|wmh|multiple sclerosis|ms lesion\w*|rthawk|"
                r"vista os|brain volume\w*|volumetr\w*|atrophy|ferrismart|liversmart|fmri|resting state|"
-               r"brain|neuro\w*|hippocamp\w*|alzheim\w*|alzevita|dementia|glio\w*|gyri\w*|aqua|"
-               r"brain mets|columbo\w*|cmr|iqmr|optimmri|bonemri|spine|lumbar|knee mr\w*|cmri|"
+               r"hippocamp\w*|alzheim\w*|alzevita|dementia|glio\w*|gyri\w*|aqua|"
+               r"brain mets|columbo\w*|cmr|iqmr|optimmri|bonemri|knee mr\w*|cmri|"
                r"qyscore|cortech|quantib|nicolab")),
     ("X-ray", _rx(r"rayvolve|boneview|fracture\w*|bone age|dental|caries|periapical|bitewing|panoramic|"
                   r"intraoral|second opinion|videa|velmeni|smile dx|logicon|qxr|insight cxr|chestlink|milvue|"
-                  r"smartchest|pneumothorax|critical care suite|osteodetect|knee osteoarthritis|scoliosis|cobb|"
-                  r"chest|cxr|cx|xr|deepxray|dr|ceph\w*|perio\w*|orthodont\w*|dtx|ez3d\w*|hip\w*|knee\w*|"
-                  r"shoulder|leg length|lama|ortho\w*|bone\w*|osteo\w*|trauma\w*|msk\w*|skelet\w*|"
-                  r"align\w*|red dot|radify|draid|triage rib|rib\w*")),
+                  r"smartchest|pneumothorax|pnx|ptx|critical care suite|osteodetect|knee osteoarthritis|"
+                  r"scoliosis|cobb|cxr|cx|xr|deepxray|dr|ceph\w*|perio\w*|orthodont\w*|dtx|ez3d\w*|"
+                  r"leg length|lama|red dot|radify|draid|triage rib|rib fracture\w*")),
     ("RT", _rx(r"radiotherapy|radiation therapy|contour\w*|autocontour|treatment planning|dose|oar|"
                r"organs at risk|raystation|rayplan|ethos|art plan|mvision|limbus|radformation|mirada|oncospace|"
                r"i2contour")),
     ("Endoscopy", _rx(r"gi genius|polyp\w*|skout|caddie|capsule")),
     ("Ophthalmic", _rx(r"retinopathy|eyeart|idx dr|aeye")),
 ]
+# M1c: anatomy that suggests a modality, weaker than a finding: read after the company's
+# other products (M4), so "Lung AI" of an ultrasound company stays ultrasound.
+_MODALITY_ANATOMY: list[tuple[str, re.Pattern[str]]] = [
+    ("CT", _rx(r"lung\w*|nodule\w*|pulmo\w*|kidney|renal|radiomics")),
+    ("MR", _rx(r"brain|neuro\w*|spine|lumbar")),
+    ("X-ray", _rx(r"chest|hip\w*|knee\w*|shoulder|ortho\w*|bone\w*|osteo\w*|trauma\w*|msk\w*|"
+                  r"skelet\w*|align\w*|rib\w*|joint\w*")),
+]
+
 # M6: software for every modality (a PACS, a viewer, a workstation, a platform).
 _ANY_MODALITY = _rx(r"pacs|viewer|workstation|work station|platform|enterprise|portal|station|"
                     r"image processing|post processing|universal|suite|engine|marketplace|3d|"
@@ -154,7 +163,7 @@ _SUBSPECIALTY_WORDS: list[tuple[str, re.Pattern[str]]] = [
                             r"joint\w*|skelet\w*|muscle\w*|scoliosis|cobb|boneview|rayvolve|trauma\w*|bmd|"
                             r"cartilage|ortho\w*|spine\w*|lumbar|vertebr\w*|vcf|rib\w*|healthost|koala|"
                             r"leg length|lama|ankle|foot|wrist|elbow")),
-    ("chest", _rx(r"chest\w*|lung\w*|pulmon\w*|thora\w*|cxr|pneumo\w*|nodule\w*|lcs|emphysema|copd|"
+    ("chest", _rx(r"chest\w*|lung\w*|pulmon\w*|thora\w*|cxr|pneumo\w*|pnx|ptx|nodule\w*|lcs|emphysema|copd|"
                   r"bronch\w*|tuberculosis|tb|pleural|airway\w*|qxr|insight cxr|chestlink|lungq|"
                   r"vidavision|broncholab|pe|ipe|embol\w*|ild|fibrosis|critical care suite")),
     ("abdominal", _rx(r"liver|hepat\w*|abdom\w*|prostate|kidney\w*|renal|pancrea\w*|colon\w*|bowel|"
@@ -252,13 +261,34 @@ class Taxonomy:
         self.sources[field_name] = {"rule": rule, "source": source}
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def _words(text: str) -> str:
+    """Folded text, with run-together names also split at their capitals ("HealthMammo"
+    reads as "healthmammo health mammo", "BoneMRI" as "bonemri bone mri")."""
+    folded = fold(text)
+    split = fold(_CAMEL.sub(" ", text))
+    return folded if split == folded else f"{folded} {split}"
+
+
 def _texts(facts: Facts) -> list[tuple[str, str]]:
-    out = [("product name", fold(facts.name))]
+    out = [("product name", _words(facts.name))]
     if facts.device_names:
-        out.append(("device names", " ".join(fold(n) for n in facts.device_names)))
+        out.append(("device names", " ".join(_words(n) for n in facts.device_names)))
     if facts.description:
         out.append(("description", fold(facts.description)))
     return [(label, text) for label, text in out if text]
+
+
+def anatomy_modality(facts: Facts) -> tuple[str, str] | None:
+    """M1c: (modality, where) from anatomy words, for the store-wide rules to apply after
+    the company's other products."""
+    for label, text in _texts(facts):
+        hit = next((name for name, pattern in _MODALITY_ANATOMY if pattern.search(text)), None)
+        if hit:
+            return hit, label
+    return None
 
 
 def findings_of(device_names: tuple[str, ...]) -> list[str]:

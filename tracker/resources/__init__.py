@@ -86,14 +86,18 @@ def _read(path: str | None) -> tuple[tuple[tuple[str, ...], ...], tuple[OwnerCha
         company, owner = str(item.get("company") or ""), str(item.get("counterparty") or "")
         if not company.strip() or not owner.strip():
             continue
-        status = str(item.get("status") or "completed").lower()
+        # a deal changes the owner on completion: ``completed`` (or ``date`` with status
+        # completed, the older form); announced or abandoned deals change no owner
+        written = item.get("completed") or item.get("date")
+        default = "completed" if item.get("completed") or not item.get("announced") else "announced"
+        status = str(item.get("status") or default).lower()
         if status != "completed":
-            continue  # announced (or abandoned) deals change no owner
+            continue
         stake = item.get("stake")
-        changes.append(OwnerChange(company=company, owner=owner, since=_date(item.get("date")),
+        changes.append(OwnerChange(company=company, owner=owner, since=_date(written),
                                    kind=str(item["type"]),
                                    stake=float(stake) if stake is not None else None,
-                                   written=str(item.get("date") or "")))
+                                   written=str(written or "")))
     return groups, tuple(changes)
 
 

@@ -12,11 +12,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-EXTRA_KEYS = frozenset({"S", "escape", "enter"})
+EXTRA_KEYS = frozenset({"S", "escape", "enter", "i", "7"})
 """Keys hidden from the footer that the help still lists."""
 
 GENERAL = ("Tab / shift+Tab move between panes; arrows move in a table or tree; Enter opens "
-           "a row; Esc goes back; the mouse clicks tabs, rows and column headers (to sort).")
+           "a row; Esc goes back; the mouse clicks tabs, rows and column headers (to sort). "
+           "Products are AI software unless 'i' puts imaging systems (scanners whose AI is a "
+           "feature of the device) in; names in italics are imaging systems.")
 
 
 class HelpScreen(ModalScreen[None]):

@@ -36,11 +36,10 @@ class MarketScreen(TrackerScreen):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [*TrackerScreen.BINDINGS,
-                                             Binding("s", "toggle_systems", "Systems on/off")]
+                                             Binding("i", "toggle_systems", "Systems on/off")]
 
     def __init__(self) -> None:
         super().__init__()
-        self.include_systems = False
         self._view: MarketView | None = None
 
     def compose_body(self) -> Iterable[Widget]:
@@ -72,14 +71,14 @@ class MarketScreen(TrackerScreen):
                           "top-5", "HHI", "entrants")
 
     def action_toggle_systems(self) -> None:
-        self.include_systems = not self.include_systems
-        self.start_load()
+        """The app-wide switch (``i`` on every screen): imaging systems in or out."""
+        self.tracker.action_toggle_systems()
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         with self.store.session() as s:
             view = market_view(s, min_confidence=self.store.settings.event_min_confidence,
-                               include_systems=self.include_systems)
+                               include_systems=self.store.include_systems)
         self.deliver(self.show, view)
 
     def show(self, view: MarketView) -> None:
