@@ -193,7 +193,7 @@ _TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("workflow/reporting", _rx(r"report\w*|worklist|workflow\w*|dictation|impression\w*|llm|draft\w*|"
                                r"protocol\w*|scheduling|pacs|viewer|enterprise access|smart reporting|rad ai|"
                                r"radpair|positioning|auto positioning|guidance|scan planning|auto views")),
-    ("triage/notification", _rx(r"triage|notification|notif\w*|alert\w*|prioriti\w*|briefcase|contact|"
+    ("triage/notification", _rx(r"triage|notification|notif\w*|alert\w*|prioriti\w*|contact|"
                                 r"easy triage|easytriage|accipiolx|cina|lvo detection|critical care")),
     ("reconstruction/enhancement", _rx(r"recon\w*|reconstruction|denois\w*|noise|enhanc\w*|subtle\w*|"
                                        r"swiftmr|super resolution|deep resolve|air recon|aice|dlir|"
