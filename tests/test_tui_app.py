@@ -210,3 +210,28 @@ async def test_slash_on_market_goes_to_paper_search(engine, db_url, ids) -> None
         await _settle(app, pilot)
         assert type(app.screen).__name__ == "PapersScreen"
         assert isinstance(app.focused, Input) and app.focused.id == "paper-search"
+
+
+async def test_systems_switch_puts_imaging_systems_in_and_out(engine, db_url, ids) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session
+
+    from tracker.db.models import Product
+
+    with Session(engine) as s:  # one product of the fixed store is a scanner
+        scanner = s.exec(select(Product).where(Product.name == "BoneView")).one()
+        scanner.kind = "imaging-system"
+        s.add(scanner)
+        s.commit()
+    app = _app(engine, db_url, start="products")
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        table = app.screen.query_one("#products", DataTable)
+        names = [r[0] for r in _table_text(table)]
+        assert table.row_count == 8 and "BoneView" not in names  # AI software only
+        await pilot.press("i")
+        await _settle(app, pilot)
+        assert app.store.include_systems and table.row_count == 9
+        assert "BoneView" in [r[0] for r in _table_text(table)]
+        await pilot.press("i")
+        await _settle(app, pilot)
+        assert table.row_count == 8

@@ -47,7 +47,8 @@ def paper_detail(session: Session, *, publication_id: int) -> PaperDetail | None
     pub = session.get(Publication, publication_id)
     if pub is None:
         return None
-    flags = [name for name, on in (("preprint", pub.is_preprint), ("retracted", pub.is_retracted)) if on]
+    flags = [name for name, on in (("preprint", pub.is_preprint), ("retracted", pub.is_retracted),
+                                   ("composed for the recorded snapshot", pub.composed)) if on]
     detail = PaperDetail(pub.id or 0, pub.title, _authors(pub.authors), pub.journal or "",
                          pub.year, paper_url(pub.pmid, pub.doi, pub.source_url),
                          pub.abstract or "", pub.conflicts or "", flags)

@@ -132,7 +132,8 @@ def product_detail(session: Session, *, product_id: int, news_limit: int = 20,
     for reg in session.execute(select(Registration).where(Registration.product_id == product_id)
                                .order_by(Registration.decision_date)).scalars():
         detail.registrations.append({
-            "regulator": reg.regulator, "kind": reg.kind, "number": reg.number,
+            "regulator": reg.regulator, "kind": reg.kind + (" (composed)" if reg.composed else ""),
+            "number": reg.number, "composed": bool(reg.composed),
             "decision_date": reg.decision_date, "device_name": reg.device_name,
             "ce_class": reg.ce_class or reg.device_class or "", "url": reg.source_url})
     detail.papers = _papers(session, product_id)
