@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import Session, select
 
 from tracker.config import get_settings
+from tracker.dates import PRECISIONS, date_label, latest_day, parse_dated
 from tracker.db.engine import open_store, session
 from tracker.db.models import Company, CompanyEvent, Product, Registration
-from tracker.market.dates import PRECISIONS, date_label, latest_day, parse_dated
 from tracker.market.metrics import active_companies, active_independent, load_facts, market_stats
 from tracker.market.ownership import OwnershipGraph
 from tracker.market.pipeline import extract_events_new

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from tracker.dates import date_label
 from tracker.db.models import CompanyEvent, Product, Registration
-from tracker.market.dates import date_label
 from tracker.market.ownership import OwnershipGraph
 from tracker.market.seed import SeedError, company_kinds, seed_founded
 from tracker.store.universe import counted

@@ -2,7 +2,7 @@
 or the ``market_events_file`` setting) into the store. Idempotent.
 
 Dates keep their precision (``2021``, ``2021-11``, ``2021-11-04``, see
-``tracker.market.dates``). An acquisition carries its ``announced`` and ``completed`` dates
+``tracker.dates``). An acquisition carries its ``announced`` and ``completed`` dates
 where known; a completed one takes effect (its ``event_date``) on completion, an announced
 one on announcement. ``uncertain = true`` marks a fact the sources leave open (the note says
 what). ``[[company]] kind`` records what a company is (``COMPANY_KINDS``)."""
@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from tracker.dates import DateError, date_label, parse_dated
 from tracker.db.models import Company, CompanyEvent
-from tracker.market.dates import DateError, date_label, parse_dated
 from tracker.records import EventRecord
 from tracker.store import save_record
 from tracker.store.companies import add_company_alias, find_company, get_or_create_company
@@ -55,7 +55,7 @@ def default_seed_path() -> Path:
 
 def parse_seed_date(value: Any) -> date | None:
     """``2022-11-01``, ``2022-11`` (the 1st) or ``2022`` (1 January); None when absent.
-    The precision goes with it: ``tracker.market.dates.parse_dated``."""
+    The precision goes with it: ``tracker.dates.parse_dated``."""
     try:
         return parse_dated(value)[0]
     except DateError as exc:

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from tracker import dates
 from tracker.db.models import Company, NewsItem, Platform, PlatformProduct, Product, ProductAlias
 from tracker.names import fold, normalize_company, slugify
 
@@ -73,21 +74,13 @@ def default_platforms_path() -> Path:
 
 
 def parse_dated(value: Any) -> tuple[date | None, str | None]:
-    """``2020-07-14`` -> (that day, "day"); ``2020-07`` -> (1 July, "month"); ``2020`` ->
-    (1 January, "year"); absent -> (None, None)."""
-    if value in (None, ""):
-        return None, None
-    if isinstance(value, date):
-        return value, "day"
-    parts = str(value).strip().split("-")
-    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
-        raise PlatformSeedError(f"bad date {value!r}: use YYYY-MM-DD, YYYY-MM or YYYY")
-    numbers = [int(p) for p in parts]
+    """``tracker.dates.parse_dated`` (the one reading of a dated fact), a bad date raised as
+    the seed file's error."""
     try:
-        when = date(numbers[0], numbers[1] if len(numbers) > 1 else 1, numbers[2] if len(numbers) > 2 else 1)
-    except ValueError as exc:
-        raise PlatformSeedError(f"bad date {value!r}: {exc}") from exc
-    return when, ("year", "month", "day")[len(numbers) - 1]
+        return dates.parse_dated(value)
+    except dates.DateError as exc:
+        raise PlatformSeedError(f"{exc}: use YYYY-MM-DD, YYYY-MM or YYYY") from exc
+
 
 
 def read_platforms(path: Path | None = None) -> list[PlatformEntry]:

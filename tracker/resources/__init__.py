@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tracker.dates import DateError, parse_dated
 from tracker.names import normalize_company
 
 OWNER_EVENTS = frozenset({"acquisition", "merger", "rebrand"})
@@ -52,17 +53,10 @@ class OwnerChange:
 
 def _date(value: Any) -> date | None:
     """``2022-11-01``, ``2022-11`` (the 1st) or ``2022`` (1 January); ``None`` when absent
-    or unreadable (the same reading as ``tracker.market.seed``)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
+    or unreadable (``tracker.dates``, the reading ``tracker.market.seed`` uses too)."""
     try:
-        parts = [int(p) for p in str(value).split("-")]
-        if not 1 <= len(parts) <= 3:
-            return None
-        return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
+        return parse_dated(value)[0]
+    except DateError:
         return None
 
 

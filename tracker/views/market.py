@@ -62,7 +62,7 @@ def _registrations(session: Session) -> dict[str, Counter[int]]:
 
 
 def _timeline(session: Session, names: dict[int, str]) -> list[dict[str, Any]]:
-    from tracker.market.dates import date_label
+    from tracker.dates import date_label
 
     rows = session.execute(select(CompanyEvent).order_by(CompanyEvent.event_date, CompanyEvent.id)).scalars()
     return [{"id": e.id, "date": e.event_date, "date_label": date_label(e.event_date, e.date_precision or "day"),
