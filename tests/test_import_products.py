@@ -163,3 +163,23 @@ def test_cli_exit_codes_counts_and_dry_run(store, db_url: str, tmp_path: Path) -
     assert runner.invoke(app, ["import-products", str(good), "--mapping", "x=nope", "--database-url", db_url]).exit_code == 2
     helptext = runner.invoke(app, ["import-products", "--help"]).output
     assert "manufacturer" in helptext and "basic udi" in helptext
+
+
+def test_imported_values_survive_classification_and_beat_automatic_ones(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tracker.products.classify import classify_products
+
+    path = tmp_path / "ce.csv"
+    path.write_bytes(CSV.encode("utf-8"))
+    with session(store) as s:
+        classify_products(s)  # the automatic taxonomy first
+        mmg = s.exec(select(Product).where(Product.slug == "lunit-lunit-insight-mmg")).one()
+        assert mmg.modality and mmg.taxonomy["modality"]["rule"] != "import"
+        import_file(s, path, source="analyst-ce-list")
+    with session(store) as s:
+        classify_products(s)  # a later nightly
+        mmg = s.exec(select(Product).where(Product.slug == "lunit-lunit-insight-mmg")).one()
+        veye = s.exec(select(Product).where(Product.name == "Veye Lung Nodules")).one()
+        assert (mmg.modality, mmg.subspecialty, veye.modality) == ("Mammography", "breast", "CT")
+        assert mmg.taxonomy["modality"] == {"value": "Mammography", "rule": "import",
+                                            "source": "https://www.lunit.io/en/products/mmg"}
+        assert veye.taxonomy["subspecialty"]["rule"] == "import"

@@ -18,6 +18,8 @@ codes, panels) and company, applies ``tracker.products.kinds`` and
       beginning that is not a generic word names it.
   N2. Display name: the name, or "name (company)" where products of several companies share
       it; unique over the store.
+  I1. A modality or subspecialty an imported product list stated (``tracker import-products``,
+      rule ``import``) stays, with its source, over the rules above.
   O1. A person's correction (``ProductOverride``, latest per field) wins over all of these,
       and its source says who decided it and why.
 """
@@ -34,10 +36,12 @@ from sqlmodel import Session, select
 
 from tracker.db.models import Company, Product, ProductOverride, Registration
 from tracker.names import fold, strip_legal_form
-from tracker.products.kinds import Kind, product_kind
+from tracker.products.kinds import DEVICE_CODES, IMAGING_SYSTEM, Kind, product_kind
 from tracker.products.taxonomy import MULTI, Facts, Taxonomy, anatomy_modality, classify
 
 OVERRIDABLE = ("kind", "product_type", "modality", "subspecialty", "family", "findings")
+IMPORTED = ("modality", "subspecialty")
+"""Fields an imported product list may state (I1)."""
 _GENERIC = frozenset(
     ["ai", "a", "the", "auto", "smart", "deep", "brain", "lung", "ct", "mr", "mri", "x", "digital", "diagnostic", "ultrasound", "system", "image", "imaging", "advanced", "intelligent", "cardiac", "liver", "breast", "spine", "chest", "bone", "vital", "precision", "quantitative", "clinical", "medical", "health", "software", "dl", "net", "plus", "pro", "one", "new"])
 _TOKEN = re.compile(r"[\s\-:_/,]+")
@@ -112,8 +116,6 @@ def _default_type(kind: Kind, tax: Taxonomy, facts: Facts) -> None:
     """T4: a product type where no word or code says one. An imaging system's AI is its
     image reconstruction (an ultrasound system's, its automated measurements); software
     filed under a scanner's product code analyses that scanner's images."""
-    from tracker.products.kinds import DEVICE_CODES, IMAGING_SYSTEM
-
     if kind.kind == IMAGING_SYSTEM:
         us = "US" in tax.modality
         tax.product_type = "quantification" if us else "reconstruction/enhancement"
@@ -148,6 +150,10 @@ def classify_products(session: Session) -> dict[str, int]:
                                   "findings": tax.findings, "family": families.get(product.id or 0)}
         if values["family"]:
             sources["family"] = {"rule": "N1", "source": "names shared with the company's other products"}
+        for field_name in IMPORTED:
+            stated = (product.taxonomy or {}).get(field_name)
+            if isinstance(stated, dict) and stated.get("rule") == "import" and getattr(product, field_name):
+                values[field_name], sources[field_name] = getattr(product, field_name), dict(stated)
         for field_name, row in overrides.get(product.id or 0, {}).items():
             if field_name not in OVERRIDABLE:
                 continue

@@ -326,16 +326,24 @@ def _company_name(session: Session, company_id: int) -> str:
     return company.name if company is not None else ""
 
 
+def _open(product: Product, field_name: str) -> bool:
+    """Whether the row may set the field: it is empty or came from an automatic rule; a
+    person's correction (O1) or an earlier import is kept."""
+    rule = ((product.taxonomy or {}).get(field_name) or {}).get("rule")
+    return not getattr(product, field_name) or rule not in ("import", "O1")
+
+
 def _fill(session: Session, product: Product, row: ImportRow, source: str) -> int:
-    """Fill an empty modality or subspecialty from the row, recording where it came from."""
+    """Set the modality or subspecialty the row states, recording where it came from (rule
+    ``import``: every later classification keeps it, ``tracker.products.classify`` I1)."""
     filled = 0
     taxonomy = dict(product.taxonomy or {})
     provenance = row.url or f"import:{source}"
-    if row.modality and not product.modality:
+    if row.modality and _open(product, "modality"):
         product.modality = ";".join(row.modality)
         taxonomy["modality"] = {"value": product.modality, "source": provenance, "rule": "import"}
         filled += 1
-    if row.subspecialty and not product.subspecialty:
+    if row.subspecialty and _open(product, "subspecialty"):
         product.subspecialty = row.subspecialty
         taxonomy["subspecialty"] = {"value": row.subspecialty, "source": provenance, "rule": "import"}
         filled += 1
