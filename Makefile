@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench tui
+.PHONY: demo test lint bench tui fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,3 +29,6 @@ bench: $(STAMP)  ## speed and memory figures (prints, never fails on a number)
 
 tui: $(STAMP)
 	$(BIN)/tracker tui --database-url sqlite:///data/demo/tracker.db
+
+fuzz: $(STAMP)  ## every parser and batch reader on damaged real input, 60 s each; prints tried/crashes
+	HF_HUB_OFFLINE=1 $(BIN)/python scripts/fuzz.py --seconds $(or $(FUZZ_SECONDS),60)

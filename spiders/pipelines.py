@@ -14,10 +14,20 @@ log = logging.getLogger(__name__)
 BATCH = 50
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
 class StorePipeline:
     """Writes each record idempotently; commits every ``BATCH`` items so a killed crawl
     loses at most one uncommitted batch (which the next run fetches again). Counts
     ``tracker/new|updated|unchanged`` in the crawl stats.
+
+    Each record is written inside its own savepoint: a record the store refuses is rolled
+    back alone, logged as an error with its source URL and counted in
+    ``tracker/store_errors``; the records before and after it are kept (a rollback of the
+    whole session would lose every uncommitted neighbour, on every run).
 
     In a replay crawl a record whose ``source_url`` is still a loopback address (a spider
     that stored the fetched URL instead of the upstream one) is refused as an error: the
@@ -46,11 +56,11 @@ class StorePipeline:
             self.stats.inc_value("log_count/ERROR")
             return item
         try:
-            outcome = save_record(self.session, record=item)
+            with self.session.begin_nested():
+                outcome = save_record(self.session, record=item)
         except Exception as exc:  # one bad record must not lose the others
-            self.session.rollback()
-            self.pending = 0
-            log.error("could not store %s: %s", type(item).__name__, exc)
+            log.error("could not store %s from %s: %s", type(item).__name__,
+                      getattr(item, "source_url", "?"), _one_line(exc))
             self.stats.inc_value("tracker/store_errors")
             self.stats.inc_value("log_count/ERROR")
             return item

@@ -113,6 +113,30 @@ def test_neutralize_only_touches_text() -> None:
     assert neutralize_cell("Lunit") == "Lunit"
 
 
+def test_formulas_after_spaces_or_control_characters_are_inert() -> None:
+    for cell in ("  =1+1", "\u00a0+A1", "\x00=cmd", "\u200b@SUM(A1)", "\r=x", "\n-2"):
+        assert neutralize_cell(cell) == "'" + cell, repr(cell)
+    assert neutralize_cell("  plain") == "  plain"
+
+
+def test_a_carriage_return_in_a_title_stays_inside_its_cell(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    title = "Benign title\r=cmd|' /C calc'!A0"
+    with session(engine) as s:
+        save_record(s, record=PublicationRecord(source="pubmed", external_id="9", pmid="9",
+                                                title=title, year=2024))
+        s.commit()
+    out = tmp_path / "papers.csv"
+    export_kind(engine, kind="papers", fmt="csv", out=out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, data = rows[0], rows[1:]
+    assert len(data) == 1 and len(data[0]) == len(header)  # one row, no shifted columns
+    assert data[0][header.index("title")] == title
+    raw = out.read_bytes()
+    assert b'"Benign title\r=cmd' in raw  # the CR is quoted, so no row starts with the formula
+    assert not any(line.startswith(b"=") for line in raw.replace(b"\r\n", b"\n").split(b"\n"))
+
+
 def test_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
     out = tmp_path / "x.csv"
     write_rows([{"a": 1}], columns=["a"], fmt="csv", out=out)
@@ -123,7 +147,7 @@ def test_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError):
         write_rows(broken(), columns=["a"], fmt="csv", out=out)
-    assert out.read_text() == "a\n1\n"
+    assert out.read_bytes() == b"a\r\n1\r\n"
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
 
 
@@ -188,3 +212,19 @@ def test_mentions_export_is_kept_apart_from_evidence(filled, tmp_path: Path) -> 
     assert json.loads((tmp_path / "products.jsonl").read_text().splitlines()[0])["papers"] == 2
     export_kind(filled, kind="gaps", fmt="jsonl", out=tmp_path / "gaps.jsonl")
     assert json.loads((tmp_path / "gaps.jsonl").read_text().splitlines()[0])["papers"] == 2
+
+
+def test_io_errors_end_in_one_line_and_exit_2(filled, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(app, ["export", "products", "--database-url", db_url,
+                                      "--out", str(blocker / "products.csv")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [f"error: a file is in the way of a folder: {blocker}"]
+    result = CliRunner().invoke(app, ["nightly", "--database-url", f"sqlite:///{blocker}/tracker.db"])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output

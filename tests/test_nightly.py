@@ -45,6 +45,20 @@ def test_second_run_waits_for_the_lock(tmp_path: Path, db_url: str) -> None:
         run_nightly(settings)
 
 
+def test_two_runs_on_one_store_from_different_data_dirs_do_not_overlap(tmp_path: Path, db_url: str) -> None:
+    from tracker.jobs.locks import nightly_lock, store_lock_path
+
+    with nightly_lock(db_url, tmp_path / "a"):
+        settings = get_settings(database_url=db_url, data_dir=tmp_path / "b")
+        with pytest.raises(AlreadyRunning, match=r"tracker\.db\.nightly\.lock"):
+            run_nightly(settings)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert store_lock_path(other) != store_lock_path(db_url)
+    assert store_lock_path("sqlite://") is None  # in-memory: private to its process
+    with nightly_lock(db_url, tmp_path / "a"), nightly_lock(other, tmp_path / "c"):
+        pass  # different stores and data directories run side by side
+
+
 def test_killed_run_then_new_run_completes_without_duplicates(tmp_path: Path, db_url: str, replay) -> None:  # type: ignore[no-untyped-def]
     data_dir = tmp_path / "data"
     proc = subprocess.Popen([sys.executable, "-c", RUNNER, db_url, str(data_dir), replay.url],

@@ -10,9 +10,12 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import click
 import typer
+from typer.core import TyperGroup
 
 T = TypeVar("T")
 
@@ -21,7 +24,29 @@ if TYPE_CHECKING:
 
     from tracker.config import Settings
 
+def os_error_line(exc: OSError) -> str:
+    """An I/O error in one line: what failed and on which path."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, FileExistsError) and exc.filename and Path(exc.filename).is_file():
+        reason = "a file is in the way of a folder"  # mkdir(parents=True) under a file
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{reason}: {' -> '.join(paths)}" if paths else reason
+
+
+class _Commands(TyperGroup):
+    """Every command ends an I/O error (an unwritable output, a missing input, a full disk)
+    with one line on stderr and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            typer.echo(f"error: {os_error_line(exc)}", err=True)
+            raise typer.Exit(2) from exc
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="tracker",
     help="Evidence tracker for AI in radiology: products, owners and the evidence for each.",
     no_args_is_help=True,

@@ -1,10 +1,16 @@
 """CSV / JSON / JSONL writers: UTF-8, atomic (``tracker.contract.atomic_writer``: temp file
-then rename), formula-safe CSV."""
+then rename), formula-safe CSV.
+
+CSV follows RFC 4180: rows end in CRLF, so any cell holding a CR or an LF is quoted (with a
+bare ``\n`` terminator Python's writer leaves a lone CR unquoted, and a spreadsheet then
+starts a new row inside the cell). A cell a spreadsheet would run as a formula, also after
+leading spaces or control characters, is prefixed with an apostrophe."""
 
 from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -14,12 +20,25 @@ from tracker.contract import atomic_writer
 
 FORMATS = ("csv", "json", "jsonl")
 # A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
+# Cells starting with these are treated as formulas by some tools too (OWASP CSV injection).
+_RISKY_START = ("\t", "\r", "\n")
+
+
+def _skips(char: str) -> bool:
+    """Characters a spreadsheet skips before it sees a formula: spaces and control codes."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs")
 
 
 def neutralize_cell(value: Any) -> Any:
-    """Text a spreadsheet would evaluate is prefixed with an apostrophe; numbers untouched."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Text a spreadsheet would evaluate is prefixed with an apostrophe; numbers untouched.
+    A formula is caught also after leading whitespace or control characters."""
+    if not isinstance(value, str):
+        return value
+    start = 0
+    while start < len(value) and _skips(value[start]):
+        start += 1
+    if value.startswith(_RISKY_START) or value[start:].startswith(_FORMULA_START):
         return "'" + value
     return value
 
@@ -37,7 +56,7 @@ def write_rows(rows: Iterable[dict[str, Any]], *, columns: list[str], fmt: str, 
     count = 0
     with atomic_writer(out) as handle:
         if fmt == "csv":
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow(columns)
             for row in rows:
                 cells = []

@@ -1,8 +1,10 @@
 """The nightly job: crawl every enabled source, process what is new, export, report.
 
-- One run at a time: an OS file lock (``data_dir/nightly.lock``) that the kernel releases
-  when the process dies, so a crashed or killed run never leaves it stuck. Runs a killed
-  process left marked ``running`` are marked ``crashed`` by the next run.
+- One run at a time per store and per data directory (``tracker.jobs.locks``): OS file
+  locks (beside the SQLite file, and ``data_dir/nightly.lock``) that the kernel releases
+  when the process dies, or PostgreSQL's advisory lock, so a crashed or killed run never
+  leaves one stuck. Runs a killed process left marked ``running`` are marked ``crashed`` by
+  the next run.
 - Each spider runs in its own process; one failing source does not stop the others.
 - Watermarks advance only when a source's crawl succeeded (see ``spiders.pipelines``).
 - Exit status is non-zero when any source or step failed.
@@ -18,12 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
 from sqlmodel import select
 
 from tracker.db.engine import open_store, session
 from tracker.db.models import CrawlRun, SourceRun
 from tracker.jobs.crawl import SpiderResult, crawl_sources, expand_sources
+from tracker.jobs.locks import AlreadyRunning, nightly_lock
 from tracker.jobs.steps import BEFORE_CRAWL, PROCESS_STEPS, Step, call_step, step_name
 from tracker.records import utcnow
 
@@ -32,12 +34,10 @@ if TYPE_CHECKING:
 
     from tracker.config import Settings
 
+__all__ = ["AlreadyRunning", "NightlyReport", "format_report", "run_nightly"]
+
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
-
-
-class AlreadyRunning(RuntimeError):
-    """Another nightly run holds the lock."""
 
 
 @dataclass
@@ -118,16 +118,9 @@ def run_nightly(
     progress = progress or (lambda message: log.info("%s", message))
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(data_dir / "nightly.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout as exc:
-        raise AlreadyRunning(f"another run holds {lock.lock_file}") from exc
-    try:
+    with nightly_lock(settings.database_url, data_dir):
         return _run_locked(settings, kind=kind, env=env or {}, replay=replay,
                            export_dir=export_dir, progress=progress, data_dir=data_dir)
-    finally:
-        lock.release()
 
 
 def _run_locked(settings: Settings, *, kind: str, env: dict[str, str], replay: bool,

@@ -1,0 +1,60 @@
+"""One way to read a JSON response body: bounded, strict, and failing with one clear message.
+
+Every JSON parser (openFDA, EUDAMED, Europe PMC, the news pages' JSON-LD) reads its body
+through :func:`load_json`, which raises :class:`BadBody` (a ``ValueError``) for:
+
+- a body larger than ``max_bytes`` (default :data:`MAX_JSON_BYTES`);
+- bytes that are not UTF-8 (a UTF-8 byte order mark is accepted);
+- text that is not JSON, or uses the non-standard constants ``NaN``/``Infinity``;
+- nesting deeper than the parser's recursion limit (100,000 ``[`` in a row is a
+  ``RecursionError`` in :mod:`json`; here it is a reported problem).
+
+Shapes are then checked by each parser (pydantic models or :func:`expect`), so a field of the
+wrong type is a problem with its name, never a ``TypeError`` deep in a parser.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+"""The largest JSON body read (64 MiB): far above any real page of these APIs (an openFDA
+page of 1,000 records is about 5 MB), small enough that a runaway body cannot exhaust memory."""
+
+
+class BadBody(ValueError):
+    """A body that cannot be read as JSON; the message says why in one line."""
+
+
+def _no_constant(name: str) -> Any:
+    raise BadBody(f"not valid JSON: non-standard constant {name}")
+
+
+def load_json(body: bytes | str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """The JSON value of ``body``; raises :class:`BadBody` with a one-line reason."""
+    if len(body) > max_bytes:
+        raise BadBody(f"body of {len(body):,} bytes is over the {max_bytes:,}-byte limit")
+    if isinstance(body, bytes | bytearray):
+        try:
+            text = bytes(body).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadBody(f"not UTF-8 (byte {exc.start})") from None
+    else:
+        text = body.removeprefix("\ufeff")
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadBody("not valid JSON: nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise BadBody(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+
+
+def expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    """``value`` when it is of ``kind`` (``bool`` is never a number); else :class:`BadBody`
+    naming ``where`` and what came instead."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    is_bool = isinstance(value, bool)
+    if isinstance(value, kinds) and (not is_bool or bool in kinds):
+        return value
+    raise BadBody(f"{where}: expected {' or '.join(k.__name__ for k in kinds)}, got {type(value).__name__}")
