@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
+
+import pytest
 
 from tracker.parsers.europepmc import abstract_sections, parse_search
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot" / "europepmc"
 
 PREPRINT = {
     "id": "PPR707121", "source": "PPR", "doi": "10.1101/2023.08.18.23294266",
@@ -76,3 +81,73 @@ def test_malformed_json_is_a_problem() -> None:
 
 def test_unlabelled_abstract_is_one_section() -> None:
     assert abstract_sections("Plain <b>text</b>.") == [{"label": "", "text": "Plain text."}]
+
+
+# ---- bad input: reported problems, never exceptions (issue 15) ------------------------------
+
+GOOD = {"id": "2", "source": "MED", "title": "A neighbour", "doi": "10.1000/good", "pubYear": "2024"}
+
+
+def test_hit_count_of_the_wrong_type_is_a_problem_and_the_records_are_kept() -> None:
+    parsed = parse_search(json.dumps({"hitCount": "²", "resultList": {"result": [GOOD]}}).encode())
+    assert parsed.hit_count == 0 and parsed.problems == ["hitCount: expected a count, got '²'"]
+    assert [r.external_id for r in parsed.records] == ["MED:2"] and parsed.paging_known
+
+
+def test_wrong_typed_fields_are_dropped_and_said_and_the_neighbours_kept() -> None:
+    bad = {**MED, "doi": 7, "pmcid": ["x"], "language": {}, "pubYear": "²",
+           "authorList": {"author": [{"firstName": "Ann", "lastName": 5}, 3]}}
+    parsed = parse_search(page(bad, GOOD, {"id": ["3"], "source": "MED", "title": "x"}))
+    rec, neighbour = parsed.records
+    assert (rec.external_id, rec.doi, rec.pmcid, rec.language, rec.year) == ("MED:38605817", None, None, None, None)
+    assert rec.title == "A paper" and rec.journal == "Radiology" and [a.name for a in rec.authors] == ["Ann"]
+    assert (neighbour.external_id, neighbour.doi, neighbour.year) == ("MED:2", "10.1000/good", 2024)
+    assert parsed.problems == [
+        "result 1: MED:38605817: doi: expected str, got int; field dropped",
+        "result 1: MED:38605817: pmcid: expected str, got list; field dropped",
+        "result 1: MED:38605817: authorList.author[0].lastName: expected str, got int; field dropped",
+        "result 1: MED:38605817: authorList.author[1]: expected dict, got int; field dropped",
+        "result 1: MED:38605817: language: expected str, got dict; field dropped",
+        "result 3: result without source or id (id: expected str or int, got list)",
+    ]
+
+
+def test_a_preprint_link_with_a_non_ascii_digit_id_names_no_pmid() -> None:
+    link = {"id": "²", "source": "MED", "type": "Preprint of", "reference": "x"}
+    rec = parse_search(page({**PREPRINT, "commentCorrectionList": {"commentCorrection": [link]}})).records[0]
+    assert rec.is_preprint and rec.published_pmid is None
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    (b"[" * 100_000, "malformed JSON: not valid JSON: nested too deeply"),
+    (b'{"hitCount": Infinity}', "malformed JSON: not valid JSON: non-standard constant Infinity"),
+    (b'{"resultList": []}', "malformed answer: resultList: expected dict, got list"),
+    (b'{"resultList": {"result": true}}', "malformed answer: resultList.result: expected list, got bool"),
+    (b"[1]", "malformed answer: not a JSON object"),
+])
+def test_unusable_bodies_are_a_problem(body: bytes, problem: str) -> None:
+    parsed = parse_search(body)
+    assert parsed.records == [] and parsed.problems == [problem]
+
+
+def test_cursor_of_the_wrong_type_leaves_the_paging_unknown() -> None:
+    parsed = parse_search(json.dumps({"nextCursorMark": ["AoE"], "resultList": {"result": [GOOD]}}).encode())
+    assert len(parsed.records) == 1 and parsed.next_cursor is None and not parsed.paging_known
+    assert parsed.problems == ["nextCursorMark: expected str, got list"]
+
+
+def test_spider_stores_a_page_with_an_unreadable_cursor_and_fails_the_crawl(  # type: ignore[no-untyped-def]
+        replay, db_url: str, tmp_path: Path) -> None:
+    from tracker.devtools.replay import Fault, replay_env
+    from tracker.jobs.crawl import run_spider
+
+    recorded = json.loads((SNAPSHOT / "search_page_1.json").read_text("utf-8"))
+    replay.add_fault(Fault(path_prefix="/europepmc/search", status=200, times=1, body=json.dumps(
+        {**recorded, "hitCount": "²", "nextCursorMark": ["x"]}).encode()))
+    log = tmp_path / "crawl.log"
+    result = run_spider("europepmc", database_url=db_url, env=replay_env(replay.url), replay=True, log_file=log,
+                        args={"query": "radiology"})
+    text = log.read_text("utf-8")
+    assert not result.ok and result.new > 50  # the page's records are stored
+    assert "hitCount: expected a count" in text and "unreadable nextCursorMark" in text
+    assert "Traceback" not in text and "Spider error" not in text

@@ -142,3 +142,78 @@ def test_pma_and_classification_spiders(replay, listed: str) -> None:  # type: i
     assert de_novo.device_class == "2" and de_novo.regulation_number == "892.2080"
     again = run_spider("openfda_classification", database_url=listed, env=env, replay=True)
     assert again.ok and again.updated == 0 and again.unchanged == codes.updated
+
+
+# ---- bad input: reported problems, never exceptions (issue 15) ------------------------------
+
+GOOD_510K = {"k_number": "K243548", "applicant": "Aidoc Medical, Ltd.", "device_name": "BriefCase",
+             "decision_date": "2024-12-11", "product_code": "QFM"}
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    (b'{"meta": {"results": {"total": 1}}, "results": [""]}', "result 0: expected an object, got str"),
+    (b'{"meta": 3, "results": []}', "meta: expected dict, got int"),
+    (b'{"meta": {"results": {"total": "a"}}, "results": []}', "meta.results.total: expected int, got str"),
+    (b'{"meta": {"results": {"total": Infinity}}, "results": []}', "non-standard constant Infinity"),
+    (b'{"meta": {"results": true}, "results": []}', "meta.results: expected dict, got bool"),
+    (b'{"meta": {"results": {"skip": -1}}, "results": []}', "meta.results.skip: expected a count"),
+    (b'{"meta": {}, "results": true}', "no results list"),
+    (b"[" * 100_000, "nested too deeply"),
+    (b'{"meta": {}, "results": []}\xff', "not UTF-8"),
+])
+@pytest.mark.parametrize("parse", [parse_510k, parse_pma, parse_classification])
+def test_wrong_shapes_are_problems_not_crashes(parse, body: bytes, problem: str) -> None:  # type: ignore[no-untyped-def]
+    page = parse(body)
+    assert page.records == [] and any(problem in p for p in page.problems), page.problems
+
+
+def test_unreadable_paging_figures_keep_the_records_and_say_the_paging_is_unknown() -> None:
+    page = parse_510k(json.dumps({"meta": {"results": {"total": "a"}}, "results": [GOOD_510K]}).encode())
+    assert [r.number for r in page.records] == ["K243548"] and not page.paging_known
+    assert parse_510k(json.dumps({"results": [GOOD_510K]}).encode()).paging_known  # no meta: one page
+
+
+def test_a_bad_result_or_field_loses_nothing_else() -> None:
+    body = {"meta": {"results": {"total": 4}}, "results": [
+        "", {**GOOD_510K, "device_name": ["x"], "openfda": 5}, {"k_number": ["K1"], "applicant": "A"},
+        {**GOOD_510K, "k_number": "K230150", "applicant": 7}]}
+    page = parse_510k(json.dumps(body).encode())
+    assert [(r.number, r.device_name, r.applicant, r.device_class) for r in page.records] == [
+        ("K243548", "", "Aidoc Medical, Ltd.", None), ("K230150", "BriefCase", "7", None)]
+    assert page.problems == [
+        "result 0: expected an object, got str",
+        "result 1 (K243548): device_name: expected text, got list; field dropped",
+        "result 1 (K243548): openfda: expected an object, got int; field dropped",
+        "result 2: no k_number or applicant (k_number: expected text, got list)",
+    ]
+    assert page.seen == 4 and page.total == 4 and page.paging_known
+
+
+def test_classification_and_pma_fields_of_the_wrong_type_are_dropped() -> None:
+    codes = parse_classification(json.dumps({"results": [
+        {"product_code": "QAS", "device_name": "Radiological triage", "device_class": {"x": 1}},
+        {"product_code": "QIH", "device_name": True}]}).encode())
+    assert [(r.product_code, r.device_class) for r in codes.records] == [("QAS", None)]
+    assert codes.problems == ["result 0 (QAS): device_class: expected text, got dict; field dropped",
+                              "result 1: no product_code or device_name (device_name: expected text, got bool)"]
+    pma = parse_pma(json.dumps({"results": [{"pma_number": "P140011", "supplement_number": ["S008"],
+                                             "applicant": "Hologic", "trade_name": "x"}]}).encode())
+    assert [r.number for r in pma.records] == ["P140011"]
+    assert pma.problems == ["result 0 (P140011): supplement_number: expected text, got list; field dropped"]
+
+
+def test_spider_reports_unreadable_paging_figures_as_a_failed_crawl(  # type: ignore[no-untyped-def]
+        replay, listed: str, tmp_path: Path) -> None:
+    from tracker.devtools.replay import Fault, replay_env
+    from tracker.jobs.crawl import run_spider
+
+    recorded = json.loads(_body(lambda e: e["path"] == "/device/classification.json" and e["query"]))
+    replay.add_fault(Fault(path_prefix="/openfda/device/classification.json", status=200, times=-1,
+                           body=json.dumps({**recorded, "meta": 3}).encode()))
+    log = tmp_path / "crawl.log"
+    result = run_spider("openfda_classification", database_url=listed, env=replay_env(replay.url),
+                        replay=True, log_file=log)
+    text = log.read_text("utf-8")
+    assert not result.ok and result.errors >= 1
+    assert "meta: expected dict, got int" in text and "unreadable paging figures" in text
+    assert "Traceback" not in text and "Spider error" not in text

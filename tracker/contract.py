@@ -1,10 +1,17 @@
 """The batch JSONL contract (docs/interfaces.md): the paper and product records that
-``tracker link-file``, ``tracker classify-file`` and ``tracker eval`` read, the one reader
-that validates their lines, and the one atomic writer (the exports use it too).
+``tracker link-file``, ``tracker classify-file``, ``tracker classify-products`` and
+``tracker eval`` read, the one reader that validates their lines, the one atomic writer (the
+exports use it too), and the cap on the text the linker and the grader analyse.
 
-Every command reads a line by the same rules:
+Every command reads a file by the same rules:
 
-- a line holds one JSON object; blank lines are skipped, a UTF-8 byte order mark is ignored;
+- the file is read as bytes and split into lines on ``\\n`` only (a ``\\r`` before it is
+  dropped), so U+2028, U+0085 or a bare CR inside a line neither splits it nor shifts the
+  line numbers after it; a UTF-8 byte order mark at the start of a line is ignored; blank
+  lines are skipped;
+- a line is UTF-8 (else ``not valid UTF-8 (byte N of the line)``) holding one standard JSON
+  object: ``NaN``/``Infinity``, an escaped lone surrogate (``"\\ud800"``) and nesting deeper
+  than the parser's recursion limit are reported, never replaced or raised;
 - unknown fields are ignored;
 - text fields take a string or a number (``"title": 1984`` reads as ``"1984"``); optional
   text fields also take a list of strings (joined by line breaks);
@@ -12,10 +19,16 @@ Every command reads a line by the same rules:
   strings) or objects, of which the affiliation or funder text is read (``authors``,
   ``grants``); null items and blank strings are dropped. ``authors`` is read for its
   objects' affiliations only: an author written as a string is a name;
+- ``year`` takes an integer or an integer written as a string (not ``true``);
 - a required field that is missing, null or blank is reported as
   ``missing required field(s): ...``; a field of the wrong type (``"affiliations": 5``,
   ``"year": "n.d."``) is reported with its name. Either way the line is skipped, its
   problem is reported as ``<file>:<line>: <why>`` and every valid line is kept;
+- an id read before (papers of a file; products over all their files) is reported as
+  ``duplicate id <id> (the first, <file>:<line>, is kept)``: the first wins;
+- a file that cannot be read, or an output that cannot be written, raises ``OSError``: the
+  command ends with one line and exit status 2 (``check_output`` tries the output's folder
+  before the work);
 - the project's own exports read back (``tracker export products|papers --format jsonl``):
   ``product_id`` and ``product`` stand for ``id`` and ``name`` in products, ``paper_id`` or
   ``publication_id`` for ``id`` in papers. A line that gives the export's id field and no
@@ -23,18 +36,22 @@ Every command reads a line by the same rules:
   are split (``aliases`` and ``company_aliases`` on ``;``, ``modality`` on ``,``,
   ``publication_types`` on ``;``). A line with ``id`` reads exactly as the contract says
   (a single string is one item).
+
+Texts of any length are read and written whole; the linker and the grader analyse the first
+``ANALYSED_CHARS`` characters of each (spaCy refuses a text over 1,000,000).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated, Any, ClassVar, TypeVar
+from typing import IO, Annotated, Any, ClassVar, Protocol, TypeVar, cast
 
 from pydantic import (
     AliasChoices,
@@ -133,6 +150,8 @@ def _text(value: Any) -> str:
 
 
 def _year(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1
+        raise _wrong("an integer", value)
     return None if value == "" else value
 
 
@@ -260,6 +279,8 @@ class ProductRecord(Record):
 
 
 R = TypeVar("R", bound=BaseModel)
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 def describe(error: ValidationError) -> str:
@@ -276,55 +297,196 @@ def describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def read_jsonl(path: Path, record: type[R]) -> tuple[list[R], list[str]]:
+class BadLine(ValueError):
+    """A line that cannot be read; the message says why in one line."""
+
+
+class _Identified(Protocol):
+    id: str
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_constant(name: str) -> Any:
+    raise BadLine(f"not valid JSON (non-standard constant {name})")
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in a parsed line holds an unpaired surrogate (only a
+    ``\\uD800``-style escape can put one there). Iterative: a line may nest deeply."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return False
+
+
+def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    """The JSON object of one line (its bytes without the ``\\n``), ``None`` for a blank
+    line; raises :class:`BadLine` for bytes that are not UTF-8, text that is not standard
+    JSON, nesting deeper than the parser's recursion limit, an escaped lone surrogate, or a
+    value that is not an object."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadLine(f"not valid UTF-8 (byte {exc.start + 1} of the line)") from None
+    text = text.removeprefix("\ufeff").removesuffix("\r")
+    if not text.strip():
+        return None
+    try:
+        obj = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadLine("not valid JSON (nested too deeply)") from None
+    except json.JSONDecodeError as exc:
+        raise BadLine(f"not valid JSON ({exc.msg})") from None
+    except BadLine:
+        raise
+    except ValueError:  # Python reads no integer of more than 4,300 digits
+        raise BadLine("not valid JSON (a number too long to read)") from None
+    if not isinstance(obj, dict):
+        raise BadLine("a line must hold a JSON object")
+    if "\\u" in text and _lone_surrogate(obj):
+        raise BadLine("not valid Unicode (an escaped lone surrogate such as \\ud800)")
+    return obj
+
+
+def _parse_record(raw: bytes, record: type[R]) -> R | None:
+    """One line validated as ``record`` (``None`` for a blank line); raises
+    :class:`BadLine` with every problem of the line in one message."""
+    obj = _parse_line(raw)
+    if obj is None:
+        return None
+    try:
+        return record.model_validate(obj)
+    except ValidationError as exc:
+        raise BadLine(describe(exc)) from None
+    except RecursionError:  # lists nested in lists, read by ``text_list``
+        raise BadLine("nested too deeply") from None
+
+
+def read_jsonl(path: Path, record: type[R], *, unique: dict[str, str] | None = None
+               ) -> tuple[list[R], list[str]]:
     """The valid records of a JSONL file, and one ``"<file>:<line>: <why>"`` per bad line."""
-    items, problems = read_numbered(path, record)
+    items, problems = read_numbered(path, record, unique=unique)
     return [item for _, item in items], problems
 
 
-def read_numbered(path: Path, record: type[R]) -> tuple[list[tuple[int, R]], list[str]]:
-    """``read_jsonl`` with each record's line number."""
+def read_numbered(path: Path, record: type[R], *, unique: dict[str, str] | None = None
+                  ) -> tuple[list[tuple[int, R]], list[str]]:
+    """``read_jsonl`` with each record's line number. With ``unique`` (id -> where it was
+    first read, shared by the files of one input), a record whose ``id`` was read before is
+    a problem and skipped: the first wins.
+
+    The file is read as bytes and split on ``\\n`` only, so a U+2028, U+0085 or bare CR
+    inside a line neither splits it nor shifts the line numbers after it. An unreadable
+    file raises ``OSError`` (the commands end with one line and exit status 2)."""
     items: list[tuple[int, R]] = []
     problems: list[str] = []
-    with Path(path).open("r", encoding="utf-8-sig", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+    with Path(path).open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{path}:{number}: not valid JSON ({exc.msg})")
+                item = _parse_record(raw.removesuffix(b"\n"), record)
+            except BadLine as exc:
+                problems.append(f"{path}:{number}: {exc}")
                 continue
-            if not isinstance(obj, dict):
-                problems.append(f"{path}:{number}: a line must hold a JSON object")
+            if item is None:
                 continue
-            try:
-                items.append((number, record.model_validate(obj)))
-            except ValidationError as exc:
-                problems.append(f"{path}:{number}: {describe(exc)}")
+            if unique is not None:
+                key = cast(_Identified, item).id
+                first = unique.setdefault(key, f"{path}:{number}")
+                if first != f"{path}:{number}":
+                    problems.append(f"{path}:{number}: duplicate id {key} (the first, {first}, "
+                                    "is kept)")
+                    continue
+            items.append((number, item))
     return items, problems
 
 
 def read_papers(path: Path) -> tuple[list[PaperRecord], list[str]]:
-    return read_jsonl(path, PaperRecord)
+    """The papers of a file; a repeated id is reported and the first paper kept."""
+    return read_jsonl(path, PaperRecord, unique={})
 
 
 def read_products(paths: Sequence[Path]) -> tuple[list[ProductRecord], list[str]]:
-    """Products of one or more files; the first file that defines an id wins."""
-    products: dict[str, ProductRecord] = {}
+    """Products of one or more files; a repeated id (in one file or across files) is
+    reported and the first product kept."""
+    products: list[ProductRecord] = []
     problems: list[str] = []
+    seen: dict[str, str] = {}
     for path in paths:
-        items, bad = read_jsonl(path, ProductRecord)
+        items, bad = read_jsonl(path, ProductRecord, unique=seen)
+        products += items
         problems += bad
-        for item in items:
-            products.setdefault(item.id, item)
-    return list(products.values()), problems
+    return products, problems
+
+
+def each_alone(items: Sequence[T], run: Callable[[Sequence[T]], Sequence[U]],
+               name: Callable[[T], str]) -> tuple[list[tuple[T, U]], list[str]]:
+    """Each item with its result of ``run`` (one result per item, in order), run on all
+    items at once; when that raises, on each item alone, so an item that fails is left out
+    and reported (``"<name>: <Error>: <message>"``) and the others keep their results. When
+    every one of several items fails alone, the fault is not an item's: the first error is
+    raised."""
+    if not items:
+        return [], []
+    try:
+        return list(zip(items, run(items), strict=True)), []
+    except Exception as exc:  # any error: one item's fault must not cost the others
+        if len(items) == 1:
+            return [], [_failure(name(items[0]), exc)]
+    done: list[tuple[T, U]] = []
+    failed: list[str] = []
+    first: Exception | None = None
+    for item in items:
+        try:
+            done += zip([item], run([item]), strict=True)
+        except Exception as exc:  # as above
+            first = first or exc
+            failed.append(_failure(name(item), exc))
+    if first is not None and not done:
+        raise first
+    return done, failed
+
+
+def _failure(name: str, exc: Exception) -> str:
+    return f"{name}: {type(exc).__name__}: {exc}".splitlines()[0]
+
+
+ANALYSED_CHARS = 100_000
+"""The most characters of one text (a title, an abstract, a paper's affiliations and
+conflict statements) that the linker and the grader analyse: the first ``ANALYSED_CHARS``.
+spaCy refuses a text over 1,000,000 characters (error E088), and the cue matcher's
+``prepare_text`` may triple a text's length ("a=b" becomes "a = b"), so the cap stays below
+a third of that; it is far above a real title or abstract. The whole text stays stored and
+is written out unchanged: only what is analysed is cut."""
+
+
+def analysed(text: str) -> str:
+    """The part of ``text`` the linker and the grader analyse (``ANALYSED_CHARS``)."""
+    return text[:ANALYSED_CHARS]
 
 
 def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+def check_output(path: Path) -> None:
+    """Make the folder of an output file and check that the file can go there, so a batch
+    command fails at once, before its work, not at the end; raises ``OSError`` (a regular
+    file where a folder must be, a folder where the file must be)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
 
 
 @contextmanager
@@ -369,3 +531,9 @@ class ProductFactsRecord(ProductRecord):
     gold_modality: TextList | None = None
     gold_subspecialty: str | None = None
     gold_product_type: str | None = None
+
+
+def read_product_facts(path: Path) -> tuple[list[ProductFactsRecord], list[str]]:
+    """The products of a ``classify-products``/``eval products`` file; a repeated id is
+    reported and the first product kept."""
+    return read_jsonl(path, ProductFactsRecord, unique={})

@@ -9,6 +9,11 @@ Guard against the API's habit of ignoring unknown parameters: before anything el
 spider counts each endpoint unfiltered; a filtered answer with the unfiltered total, or any
 row that does not match its filter, fails the crawl loudly (logged as an error, rows not
 stored) instead of storing everyone's devices under one vendor.
+
+Bad answers are reported, never raised: a page or device detail that cannot be read fails
+the crawl with one logged error naming the URL (nothing from it is stored); a row, device or
+certificate that cannot be read, or a field of the wrong type, is a logged problem and the
+rest is stored.
 """
 
 from __future__ import annotations
@@ -25,13 +30,16 @@ from tracker.config import Settings
 from tracker.names import drop_legal_forms, normalize_company
 from tracker.parsers.eudamed import (
     FilterIgnored,
+    certificate_holder,
     certificate_record,
     certificates_of,
     check_filter,
+    detail_of,
     device_record,
     legislation,
     parse_page,
 )
+from tracker.parsers.jsonbody import BadBody
 from tracker.sources.provenance import ServedAs
 
 ENDPOINTS = {"eos": "/eos", "devices": "/devices/udiDiData", "certificates": "/certificates/search/"}
@@ -87,7 +95,7 @@ class EudamedSpider(TrackerSpider):
 
     def parse_probe(self, response: Response, endpoint: str) -> Iterator[Any]:
         page = parse_page(response.body)
-        if page.problems:
+        if not page.paging_known:  # the total is what a probe is for
             self.fail("%s: %s", response.url, page.problems[0])
             return
         self.unfiltered[endpoint] = page.total
@@ -102,9 +110,10 @@ class EudamedSpider(TrackerSpider):
     def _guarded(self, response: Response, endpoint: str, *, key: str, expected: str,
                  contains: bool = False) -> Any:
         page = parse_page(response.body)
-        if page.problems:
+        if not page.paging_known:
             self.fail("%s: %s", response.url, page.problems[0])
             return None
+        self.report_problems(page.problems, url=response.url)  # rows that are not objects
         try:
             unfiltered = self.unfiltered.get(endpoint, 0)
             if page.total > 1 and page.total == unfiltered:
@@ -121,11 +130,14 @@ class EudamedSpider(TrackerSpider):
         if page is None:
             return
         for actor in page.rows:
-            srn = str(actor.get("srn") or "")
-            if not srn or not normalize_company(str(actor.get("name"))).startswith(normalize_company(vendor)):
+            srn, holder = actor.get("srn"), actor.get("name")
+            if not isinstance(srn, str | None) or not isinstance(holder, str):
+                self.report_problems([f"actor with srn {srn!r} and name {holder!r}: expected text"],
+                                     url=response.url)
+                continue
+            if not srn or not normalize_company(holder).startswith(normalize_company(vendor)):
                 continue
             self.crawler.stats.inc_value("tracker/report/actors")
-            holder = str(actor["name"])
             yield scrapy.Request(self.url("devices", srn=srn), callback=self.parse_devices,
                                  errback=self.on_error, cb_kwargs={"srn": srn, "page": 0})
             yield scrapy.Request(self.url("certificates", actorSrn=srn), callback=self.parse_certificates,
@@ -148,41 +160,43 @@ class EudamedSpider(TrackerSpider):
     def parse_detail(self, response: Response, row: dict[str, Any], listed: ServedAs) -> Iterator[Any]:
         """A device (its row from the list answer, ``listed``) with its detail: composed when
         either answer was."""
-        import json
-
         served = self.served(response)
         list_url = listed.upstream
         try:
-            detail = json.loads(response.body)
-        except ValueError as exc:
-            self.fail("%s: malformed JSON: %s", response.url, exc)
+            detail = detail_of(response.body)
+        except BadBody as exc:
+            self.fail("%s: unreadable device detail: %s", response.url, exc)
             return
+        problems: list[str] = []
         try:
-            device = device_record(row, source_url=list_url, detail=detail)
+            device = device_record(row, source_url=list_url, detail=detail, problems=problems)
         except ValueError as exc:
-            self.report_problems([str(exc)], url=list_url)
+            self.report_problems([str(exc), *problems], url=list_url)
             return
         yield served.mark(listed.mark(device))
-        for cert in certificates_of(detail):
+        for cert in certificates_of(detail, problems):
             try:
                 yield served.mark(certificate_record(
                     cert, source_url=served.upstream, holder=device.applicant,
-                    srn=row.get("manufacturerSrn"), device=device.device_name,
-                    default_legislation=legislation(detail.get("legislation"))))
+                    srn=device.extra.get("srn"), device=device.device_name,
+                    default_legislation=legislation(detail.get("legislation")), problems=problems))
             except ValueError as exc:
-                self.report_problems([str(exc)], url=response.url)
+                problems.append(str(exc))
+        self.report_problems(problems, url=response.url)
 
     def parse_certificates(self, response: Response, srn: str, holder: str, page: int) -> Iterator[Any]:
         found = self._guarded(response, "certificates", key="actorSrn", expected=srn)
         if found is None:
             return
         served = self.served(response)
+        problems: list[str] = []
         for cert in found.rows:
             try:
-                yield served.mark(certificate_record(cert, source_url=served.upstream,
-                                                     holder=str(cert.get("actorName") or holder), srn=srn))
+                yield served.mark(certificate_record(cert, source_url=served.upstream, srn=srn, problems=problems,
+                                                     holder=certificate_holder(cert, holder, problems)))
             except ValueError as exc:
-                self.report_problems([str(exc)], url=response.url)
+                problems.append(str(exc))
+        self.report_problems(problems, url=response.url)
         if not found.last and found.rows:
             yield scrapy.Request(self.url("certificates", actorSrn=srn, page=page + 1),
                                  callback=self.parse_certificates, errback=self.on_error,

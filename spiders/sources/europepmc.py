@@ -5,6 +5,11 @@ then the ``nextCursorMark`` of each answer until it repeats (or a page comes bac
 Incremental by first index date: ``AND FIRST_IDATE:[since TO today]``. Brings MEDLINE records,
 PMC-only records and preprints (source PPR) with their DOIs and, where Europe PMC knows it,
 the published version of a preprint. Rate: ``europepmc_rps``.
+
+Bad answers are reported, never raised: a page without one usable record fails the crawl
+with one logged error (nothing from it is stored); a bad result or a field of the wrong type
+is a logged warning and the rest of the page is stored; an unreadable ``nextCursorMark``
+stores the page and fails the crawl (the pages after it could not be asked).
 """
 
 from __future__ import annotations
@@ -81,6 +86,11 @@ class EuropePmcSpider(TrackerSpider):
             if key not in self.seen:
                 self.seen.add(key)
                 yield served.mark(record)
+        if not page.paging_known:
+            # the records are good, but where the next page starts is unknown: the crawl is
+            # reported failed, so the watermark stays and a re-run asks again
+            self.fail(f"{where}: unreadable nextCursorMark: the pages after it were not asked")
+            return
         if not page.next_cursor or page.next_cursor == cursor:
             self.logger.info("%s: last page (%d hits)", where, page.hit_count)
             return

@@ -87,7 +87,7 @@ class OpenFdaSpider(TrackerSpider):
         page = PARSERS[self.endpoint](response.body, status=response.status, source_url=served.upstream)
         if page.problems:
             self.report_problems(page.problems, url=response.url)
-            if not page.records and not page.total:
+            if not page.seen:  # no results list came back: the page is lost, not empty
                 self.fail("%s: unreadable openFDA page", response.url)
                 return
         if page.not_found:
@@ -97,11 +97,16 @@ class OpenFdaSpider(TrackerSpider):
                 continue
             self.saw(getattr(record, "decision_date", None))
             yield served.mark(record)
+        if not page.paging_known:
+            # the page's records are good, but where the next page starts is unknown: the
+            # crawl is reported failed, so the watermark stays and a re-run asks again
+            self.fail("%s: unreadable paging figures: the pages after it were not asked", response.url)
+            return
         yield from self.next_page(response, page)
 
     def next_page(self, response: Response, page: Any) -> Iterator[Any]:
         params, skip, limit = response.meta["params"], response.meta["skip"], int(response.meta["params"]["limit"])
-        got = len(page.records) + len(page.problems)
+        got = page.seen  # every result counts, the rejected ones too
         if got == 0 or skip + got >= page.total:
             return
         if response.meta["cursor"] or page.total > self.skip_cap + limit:

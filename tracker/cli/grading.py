@@ -13,8 +13,9 @@ from tracker.cli.evaluate import eval_app
 train_app = typer.Typer(help="Retrain a model from labelled examples.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
+# inputs are checked by reading them: a missing or unreadable file ends in one line, exit 2
 ProductsFiles = Annotated[list[Path] | None, typer.Option(
-    "--products", exists=True, dir_okay=False,
+    "--products",
     help="products.jsonl (repeatable): the catalogue the relevance gate and vendor "
          "independence read (default: the packaged FDA AI product list).")]
 
@@ -44,16 +45,16 @@ def _contexts(papers: list[Any], linker: Any) -> tuple[Any, Any]:
 
 @app.command("classify-file")
 def classify_file(
-    papers: Annotated[Path, typer.Option("--papers", exists=True, dir_okay=False,
-                                         help="papers.jsonl (docs/interfaces.md)")],
+    papers: Annotated[Path, typer.Option("--papers", help="papers.jsonl (docs/interfaces.md)")],
     out: Annotated[Path, typer.Option("--out", help="Where to write one grade per paper")],
     products: ProductsFiles = None,
 ) -> None:
     """Grade every paper of a JSONL file: relevance, level, confidence, study features, cues."""
-    from tracker.contract import read_papers, write_jsonl
+    from tracker.contract import check_output, read_papers, write_jsonl
     from tracker.grading.classifier import active_model
     from tracker.grading.grader import grade_papers, grading_embedder
 
+    check_output(out)
     settings = settings_for()
     items, problems = read_papers(papers)
     linker, product_problems = _catalog_linker(products)

@@ -23,12 +23,14 @@ def link_file_command(
 ) -> None:
     """Link papers to the products they evaluate (docs/interfaces.md). Bad lines are reported with
     their line number and skipped; the exit status is then 3, after every valid link is written."""
+    from tracker.contract import check_output
     from tracker.linking.files import link_file
 
     for path in [*products, papers]:
         if not path.is_file():
             typer.echo(f"{path}: no such file", err=True)
             raise typer.Exit(2)
+    check_output(out)
     run = link_file(products=products, papers=papers, out=out, settings=settings_for(),
                     embed=not no_embeddings)
     for problem in run.problems:

@@ -103,10 +103,10 @@ def classify_products_command(
 ) -> None:
     """Kind (software or imaging-system), product type, modality, subspecialty, findings and
     family of every product of a JSONL file, each with the rule behind it."""
-    from tracker.contract import ProductFactsRecord, read_jsonl, write_jsonl
+    from tracker.contract import read_product_facts, write_jsonl
     from tracker.products.batch import classify_records
 
-    items, problems = read_jsonl(products, ProductFactsRecord)
+    items, problems = read_product_facts(products)
     for problem in problems:
         typer.echo(f"{problem} (skipped)", err=True)
     rows = classify_records(items)
@@ -126,10 +126,10 @@ def eval_products(
 ) -> None:
     """Kind accuracy (against the product-code-only rule), modality and subspecialty fill
     rates of software products, and agreement with the taxonomy labels."""
-    from tracker.contract import ProductFactsRecord, read_jsonl
+    from tracker.contract import read_product_facts
     from tracker.products.batch import evaluate
 
-    items, problems = read_jsonl(gold, ProductFactsRecord)
+    items, problems = read_product_facts(gold)
     for problem in problems:
         typer.echo(f"{problem} (skipped)", err=True)
     figures = evaluate(items)

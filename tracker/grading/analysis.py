@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from tracker.contract import PaperRecord
+from tracker.contract import PaperRecord, analysed
 from tracker.nlp.cues import Cue, build_cue_matcher, match_cues, prepare_text, sentence_kinds
 from tracker.nlp.pipeline import build_nlp
 
@@ -122,10 +122,10 @@ def place_sentences(paper: PaperRecord) -> list[tuple[str, str]]:
     """``(section, sentence)`` of the title and the abstract cut at full stops followed by a
     capital, after company addresses in parentheses are dropped (so "CINA (Avicenna.AI, La
     Ciotat, France)" neither splits a sentence nor names a place of data)."""
-    abstract = _COMPANY_PAREN.sub(" ", paper.abstract or "")
+    abstract = _COMPANY_PAREN.sub(" ", analysed(paper.abstract or ""))
     parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+(?=[A-Z(])|;", abstract) if p.strip()]
     kinds, _ = sentence_kinds(parts)
-    return [("title", paper.title)] + list(zip(kinds, parts, strict=True))
+    return [("title", analysed(paper.title))] + list(zip(kinds, parts, strict=True))
 
 
 @dataclass
@@ -179,14 +179,16 @@ def sample_size(text: str) -> int | None:
 
 
 def analyse(paper: PaperRecord) -> PaperCues:
-    """Cues of title and abstract (the title is sentence 0), sites, countries, sample size."""
+    """Cues of title and abstract (the title is sentence 0), sites, countries, sample size;
+    of each text its first ``ANALYSED_CHARS`` characters (``tracker.contract``)."""
     nlp, matcher = _nlp_and_matcher()
-    title_doc = nlp(prepare_text(paper.title))
-    abstract_doc = nlp(prepare_text(paper.abstract))
+    title, abstract = analysed(paper.title), analysed(paper.abstract)
+    title_doc = nlp(prepare_text(title))
+    abstract_doc = nlp(prepare_text(abstract))
     cues = match_cues(title_doc, matcher, first_sentence=0, section="title")
     cues = [Cue(c.label, c.text, 0, "title", c.hedged) for c in cues]
     cues += match_cues(abstract_doc, matcher, first_sentence=1)
-    text = f"{paper.title}. {paper.abstract}"
+    text = f"{title}. {abstract}"
     sites: list[tuple[int, str]] = []
     for found in SITES.finditer(text):
         word = found.group(1).lower()
@@ -196,7 +198,7 @@ def analyse(paper: PaperRecord) -> PaperCues:
     countries = {_SAME.get(c, c) for c in _COUNTRY.findall(text)}
     abstract_sentences = [s.text for s in abstract_doc.sents]
     kinds, hedged = sentence_kinds(abstract_sentences)
-    title_hedged = sentence_kinds([paper.title], "title")[1]
+    title_hedged = sentence_kinds([title], "title")[1]
     return PaperCues(cues=cues, sample_size=sample_size(text), site_counts=sites,
-                     countries=countries, sentences=[paper.title] + abstract_sentences,
+                     countries=countries, sentences=[title] + abstract_sentences,
                      sections=["title"] + kinds, hedged=title_hedged + hedged)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tracker.contract import PaperRecord, paper_from_row
+from tracker.contract import PaperRecord, each_alone, paper_from_row
 from tracker.db.models import (
     Company,
     CompanyAlias,
@@ -150,13 +150,26 @@ def _lookup(by_paper: dict[str, list[str]]) -> Callable[[PaperRecord], list[str]
     return vendors_for
 
 
+def _grade_each(papers: list[PaperRecord], report: dict[str, Any], **options: Any
+                ) -> list[tuple[PaperRecord, Grade]]:
+    """Each paper with its grade (``grade_papers`` with ``options``); a paper the grader
+    fails on is logged, counted in ``failed`` and left ungraded (tried again next run), and
+    costs no other paper its grade."""
+    graded, failed = each_alone(papers, lambda batch: grade_papers(batch, **options),
+                                lambda paper: f"paper {paper.id}")
+    for problem in failed:
+        log.warning("grading: %s (skipped)", problem)
+    report["failed"] += len(failed)
+    return graded
+
+
 def grade_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Grade every paper that is new or changed; returns figures for the process report."""
     model = active_model(settings.data_dir)
     version = grading_version(model)
     embedder = grading_embedder(settings, model, engine=engine)
     report: dict[str, Any] = {"graded": 0, "new": 0, "updated": 0, "needs_review": 0,
-                              "model_version": version}
+                              "failed": 0, "model_version": version}
     with Session(engine, expire_on_commit=False) as session:
         todo = _stale(session, version)
         for start in range(0, len(todo), BATCH):
@@ -168,11 +181,12 @@ def grade_new(engine: Engine, settings: Settings) -> dict[str, Any]:
             by_paper = {p.id: vendors.get(p.db_id or 0, []) for p in papers}
             existing = {g.publication_id: g for g in session.exec(
                 select(EvidenceGrade).where(col(EvidenceGrade.publication_id).in_(ids)))}
-            grades = grade_papers(papers, model=model, review_threshold=settings.review_threshold,
-                                  vendors_for=_lookup(by_paper), embedder=embedder,
-                                  relevance_for=_relevance_lookup(session, papers, vendors))
-            for row, grade in zip(pubs, grades, strict=True):
-                pub_id = int(row.id or 0)
+            graded = _grade_each(papers, report, model=model, embedder=embedder,
+                                 review_threshold=settings.review_threshold,
+                                 vendors_for=_lookup(by_paper),
+                                 relevance_for=_relevance_lookup(session, papers, vendors))
+            for paper, grade in graded:
+                pub_id = int(paper.db_id or 0)
                 new = _save(session, existing.get(pub_id), pub_id, grade)
                 report["new" if new else "updated"] += 1
                 report["needs_review"] += grade.needs_review

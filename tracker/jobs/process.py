@@ -2,6 +2,8 @@
 
 Linking runs before grading (vendor independence uses the linked product's company).
 Each step is incremental: a second run on an unchanged store does (almost) nothing.
+A paper that linking or grading fails on costs no other paper: it is named in a warning,
+counted in the step's ``failed`` figure, left as it was and tried again on the next run.
 The nightly job runs the same steps (``tracker.jobs.steps.PROCESS_STEPS``).
 """
 

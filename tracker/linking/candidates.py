@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.contract import PaperRecord, ProductRecord
+from tracker.contract import PaperRecord, ProductRecord, analysed
 from tracker.linking.context import (
     ANAPHOR,
     CITATION,
@@ -91,24 +91,27 @@ class CandidateFinder:
 
     def analyse(self, papers: Sequence[PaperRecord]) -> list[Analysis]:
         nlp = self.gazetteer.nlp
-        titles = list(nlp.pipe(matcher_text(p.title) for p in papers))
-        abstracts = list(nlp.pipe(matcher_text(p.abstract) for p in papers))
+        titles = list(nlp.pipe(matcher_text(analysed(p.title)) for p in papers))
+        abstracts = list(nlp.pipe(matcher_text(analysed(p.abstract)) for p in papers))
         return [self._one(p, t, a) for p, t, a in zip(papers, titles, abstracts, strict=True)]
 
     def _one(self, paper: PaperRecord, title_doc: Any, abstract_doc: Any) -> Analysis:
         gaz = self.gazetteer
-        title_found = gaz.find(title_doc, paper.title)
-        abstract_found = gaz.find(abstract_doc, paper.abstract)
-        side = gaz.find_text(paper.side_text) if paper.side_text else None
+        # each text as analysed: its first ANALYSED_CHARS characters (tracker.contract)
+        title, abstract, text = analysed(paper.title), analysed(paper.abstract), analysed(paper.text)
+        side_text = analysed(paper.side_text)
+        title_found = gaz.find(title_doc, title)
+        abstract_found = gaz.find(abstract_doc, abstract)
+        side = gaz.find_text(side_text) if side_text else None
         companies = title_found.companies | abstract_found.companies | (
             side.companies if side else set())
-        topics = Topics.of(paper.text)
+        topics = Topics.of(text)
         sightings: list[Sighting] = []
-        sightings += _sightings(title_found.mentions, title_doc, paper.title, "title")
-        sightings += _sightings(abstract_found.mentions, abstract_doc, paper.abstract, "abstract")
-        ai_paper = is_radiology_ai(paper.text)
-        ai_topic = about_ai(paper.title, [s.sentence for s in sightings if s.section == "purpose"]
-                            + _purpose_sentences(paper.abstract))
+        sightings += _sightings(title_found.mentions, title_doc, title, "title")
+        sightings += _sightings(abstract_found.mentions, abstract_doc, abstract, "abstract")
+        ai_paper = is_radiology_ai(text)
+        ai_topic = about_ai(title, [s.sentence for s in sightings if s.section == "purpose"]
+                            + _purpose_sentences(abstract))
         candidates: dict[str, Candidate] = {}
         counted = [s for s in sightings if s.mention.kind == "product"
                    and self._counts(s, companies)]
@@ -142,7 +145,7 @@ class CandidateFinder:
                 continue  # "ChestLink (Oxipit, Vilnius)": the company attributes a named product
             pool = tuple(sorted(pooled[(s.field, m.start, m.end)]))
             local = s.sentence[max(0, s.sentence.find(m.text)):]
-            keys, resolved = self._resolve(pool, topics, paper.text, local)
+            keys, resolved = self._resolve(pool, topics, text, local)
             for key in keys:
                 if key in m.targets:
                     self._add(candidates, key, m.kind, s, companies)
@@ -155,8 +158,8 @@ class CandidateFinder:
                    if m.kind == "company"]
         return Analysis(paper, candidates, companies, side.companies if side else set(), written,
                         topics,
-                        review=is_review(paper.title, paper.publication_types, paper.abstract),
-                        development=is_development(paper.abstract))
+                        review=is_review(title, paper.publication_types, abstract),
+                        development=is_development(abstract))
 
     def _counts(self, s: Sighting, companies: set[str]) -> bool:
         """Strong mentions count; weak ones need the company, a trademark sign or version,

@@ -29,8 +29,9 @@ def evaluate_linking(*, gold: Sequence[Path], products: Sequence[Path], settings
                      embed: bool = True) -> dict[str, Any]:
     catalog, problems = read_products(products)
     labelled: list[tuple[PaperRecord, set[str]]] = []
+    seen: dict[str, str] = {}  # a paper in two gold files counts once (the first)
     for path in gold:
-        items, bad = read_jsonl(path, LinkingGold)
+        items, bad = read_jsonl(path, LinkingGold, unique=seen)
         problems += bad
         labelled += [(p, set(p.gold_links)) for p in items if p.gold_links is not None]
     known = {p.id for p in catalog}

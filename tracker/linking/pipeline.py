@@ -12,13 +12,14 @@ nothing to do and returns without loading the model.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, delete, select
 
-from tracker.contract import ProductRecord, paper_from_row
+from tracker.contract import PaperRecord, ProductRecord, each_alone, paper_from_row
 from tracker.db.engine import session
 from tracker.db.models import LinkState, PaperMention, PaperProductLink, Publication
 from tracker.linking.catalog import catalog_fingerprint, catalog_from_store
@@ -28,6 +29,7 @@ from tracker.records import utcnow
 if TYPE_CHECKING:
     from tracker.config import Settings
 
+log = logging.getLogger(__name__)
 BATCH = 256
 
 
@@ -56,7 +58,7 @@ def link_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     todo, total = pending_publications(engine, version)
     figures: dict[str, Any] = {"papers": total, "linked_now": len(todo), "links": 0,
                                "papers_with_links": 0, "embedded": 0, "cache_hits": 0,
-                               "indexed": 0, "model_version": version}
+                               "indexed": 0, "failed": 0, "model_version": version}
     if not todo:
         figures["seconds"] = round(time.perf_counter() - started, 3)
         return figures
@@ -74,7 +76,7 @@ def link_new(engine: Engine, settings: Settings) -> dict[str, Any]:
         with session(engine) as s:
             rows = s.exec(select(Publication).where(col(Publication.id).in_(ids))).all()
         digests = {row.id: row.content_hash for row in rows}
-        results = linker.link([paper_from_row(row) for row in rows], embed_relevant=True)
+        results = _link_each(linker, [paper_from_row(row) for row in rows], figures)
         _store(engine, results, digests, version)
         index = _update_index(index, results, embedder)
         figures["links"] += sum(len(r.links) for r in results)
@@ -88,6 +90,18 @@ def link_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     figures["cache_hits"] = embedder.stats.cache_hits
     figures["seconds"] = round(time.perf_counter() - started, 3)
     return figures
+
+
+def _link_each(linker: Linker, papers: list[PaperRecord], figures: dict[str, Any]
+               ) -> list[PaperResult]:
+    """The linker's results; a paper the linker fails on is logged, counted in ``failed``
+    and left unlinked (tried again next run), and costs no other paper its links."""
+    done, failed = each_alone(papers, lambda batch: linker.link(batch, embed_relevant=True),
+                              lambda paper: f"paper {paper.id}")
+    for problem in failed:
+        log.warning("linking: %s (skipped)", problem)
+    figures["failed"] += len(failed)
+    return [result for _, result in done]
 
 
 def _store(engine: Engine, results: list[PaperResult], digests: dict[Any, str], version: str) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from tracker.contract import analysed
 from tracker.market.orgs import OrgSpan, gazetteer_patterns, org_spans
 from tracker.names import legal_form_in_text, normalize_company
 from tracker.nlp.pipeline import blank_pipeline
@@ -145,7 +146,7 @@ class EventExtractor:
         for text in texts:
             if not text:
                 continue
-            doc = self.nlp(DATELINE.sub("", text.strip()))
+            doc = self.nlp(DATELINE.sub("", analysed(text).strip()))
             for sentence in doc.sents:
                 for event in self._sentence_events(sentence, published, news_url):
                     previous = found.get(event.key)

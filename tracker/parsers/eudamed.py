@@ -9,17 +9,31 @@ and raises ``FilterIgnored`` otherwise (the spider also compares ``totalElements
 unfiltered count). Codes are mapped to readable values: ``refdata.risk-class.class-iia`` ->
 ``IIa``; ``refdata.applicable-legislation.mdr`` or ``refdata.certificate-mdr-type...`` -> ``MDR``;
 ``refdata.certificate-status.issued`` -> ``issued``.
+
+Bad input is reported, never raised as anything but the documented errors (every body is
+read with :func:`~tracker.parsers.jsonbody.load_json`):
+
+- a page whose body is not JSON, or whose ``content``, ``totalElements``, ``number`` or
+  ``last`` is missing or of the wrong type, is a page with a problem and
+  ``paging_known = False`` (the spider fails it: its figures guard the filter check);
+- a row of ``content`` that is not an object is a problem; the other rows are kept;
+- a device detail that is not a JSON object is a ``BadBody`` (:func:`detail_of`);
+- a device or certificate without its number (or a device without its manufacturer) is a
+  ``BadRecord`` naming the missing field;
+- any other field of the wrong type (a list where text belongs, a number where a code
+  object belongs) is dropped and said in the ``problems`` list the builder is given: the
+  record is still good data, and a later crawl reads the field again.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from tracker.names import fold
 from tracker.parsers import Parsed
+from tracker.parsers.jsonbody import BadBody, expect, load_json
 from tracker.records import RegistrationRecord
 
 SOURCE = "eudamed"
@@ -31,16 +45,27 @@ class FilterIgnored(ValueError):
     """A response contains rows that do not match the filter asked for."""
 
 
+class BadRecord(ValueError):
+    """A row that makes no record (no number, no manufacturer); the message names the field."""
+
+
 @dataclass
 class EudamedPage(Parsed[Any]):
     total: int = 0
     number: int = 0
     last: bool = True
     rows: list[dict[str, Any]] = field(default_factory=list)
+    paging_known: bool = True
+    """False when the body, or its ``content``/``totalElements``/``number``/``last``, could
+    not be read: the page cannot be trusted (nor the filter check on it) nor paged on."""
 
 
 def _code(value: Any) -> str:
-    return str((value or {}).get("code") or "") if isinstance(value, dict) else str(value or "")
+    """The code of a code object (``{"code": "refdata.x.y"}``) or a bare code string; ""
+    for anything else."""
+    if isinstance(value, dict):
+        value = value.get("code")
+    return value if isinstance(value, str) else ""
 
 
 def ce_class(value: Any) -> str | None:
@@ -62,29 +87,88 @@ def status(value: Any) -> str | None:
     return code.rsplit(".", 1)[-1] if code else None
 
 
-def _date(value: Any) -> date | None:
-    text = str(value or "")[:10]
+def _date(value: str) -> date | None:
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        return datetime.strptime(value[:10], "%Y-%m-%d").date()
     except ValueError:
         return None
 
 
+class _Fields:
+    """Reads the fields of one row, dropping (and remembering) the ones of the wrong type.
+
+    Text is a string, or a number read as its digits; a code is a code object with a string
+    ``code``, or a bare code string; anything else is read as absent and said in
+    ``problems`` as ``device 0123: tradeName: expected text, got list; field dropped``."""
+
+    def __init__(self, row: dict[str, Any], where: str, problems: list[str] | None) -> None:
+        self.row, self.where = row, where
+        self.problems = problems if problems is not None else []
+
+    def text(self, key: str) -> str:
+        """The stripped text of ``row[key]``; "" when absent or of the wrong type."""
+        value = self.row.get(key)
+        if value is None or isinstance(value, str):
+            return (value or "").strip()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return self._drop(key, "text", value)
+
+    def code(self, key: str) -> Any:
+        """``row[key]`` when it is a code object, a code string or absent; None (said) else."""
+        value = self.row.get(key)
+        inner = value.get("code") if isinstance(value, dict) else value
+        if inner is None or isinstance(inner, str):
+            return value
+        self._drop(f"{key}.code" if isinstance(value, dict) else key, "a code", inner)
+        return None
+
+    def block(self, key: str) -> dict[str, Any]:
+        """``row[key]`` when it is an object; ``{}`` when absent or of the wrong type (said)."""
+        value = self.row.get(key)
+        if value is None or isinstance(value, dict):
+            return value or {}
+        self._drop(key, "an object", value)
+        return {}
+
+    def _drop(self, key: str, wanted: str, value: Any) -> str:
+        self.problems.append(f"{self.where}: {key}: expected {wanted}, got {type(value).__name__}; "
+                             "field dropped")
+        return ""
+
+
 def parse_page(body: bytes) -> EudamedPage:
+    """One Spring page: its object rows and its figures (see the module's notes on bad input)."""
     page = EudamedPage()
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = expect(load_json(body), dict, "page")
+    except BadBody as exc:
         page.problems.append(f"malformed JSON: {exc}")
+        page.paging_known = False
         return page
-    if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-        page.problems.append("not a page: no content list")
+    try:
+        content = expect(data.get("content"), list, "not a page: content")
+        page.total = _count(data.get("totalElements"), "totalElements")
+        page.number = _count(data.get("number"), "number")
+        page.last = expect(data.get("last", True), bool, "last")
+    except BadBody as exc:
+        page.problems.append(str(exc))
+        page.paging_known = False
         return page
-    page.rows = [r for r in data["content"] if isinstance(r, dict)]
-    page.total = int(data.get("totalElements") or 0)
-    page.number = int(data.get("number") or 0)
-    page.last = bool(data.get("last", True))
+    for i, row in enumerate(content):
+        if isinstance(row, dict):
+            page.rows.append(row)
+        else:
+            page.problems.append(f"content[{i}]: expected an object, got {type(row).__name__}")
     return page
+
+
+def _count(value: Any, where: str) -> int:
+    """A page figure: a whole number from 0 up (absent: 0); else ``BadBody``."""
+    number: int = expect(0 if value is None else value, int, where)
+    if number < 0:
+        raise BadBody(f"{where}: expected a count, got {number}")
+    return number
 
 
 def check_filter(rows: list[dict[str, Any]], *, key: str, expected: str, contains: bool = False) -> None:
@@ -97,44 +181,86 @@ def check_filter(rows: list[dict[str, Any]], *, key: str, expected: str, contain
                                 "the API ignored the filter parameter")
 
 
-def device_record(row: dict[str, Any], *, source_url: str, detail: dict[str, Any] | None = None) -> RegistrationRecord:
-    detail = detail or {}
-    number = str(row.get("primaryDi") or row.get("uuid") or "").strip()
-    if not number or not row.get("manufacturerName"):
-        raise ValueError("device without primaryDi or manufacturerName")
+def detail_of(body: bytes) -> dict[str, Any]:
+    """A device detail answer: a JSON object, else ``BadBody``."""
+    detail: dict[str, Any] = expect(load_json(body), dict, "device detail")
+    return detail
+
+
+def device_record(row: dict[str, Any], *, source_url: str, detail: dict[str, Any] | None = None,
+                  problems: list[str] | None = None) -> RegistrationRecord:
+    """A device from its search row and its detail (class, legislation, certificates).
+
+    ``BadRecord`` without a ``primaryDi`` (or ``uuid``) or ``manufacturerName``; other fields
+    of the wrong type are dropped and said in ``problems``."""
+    fields = _Fields(row, "device", problems)
+    number = fields.text("primaryDi") or fields.text("uuid")
+    applicant = fields.text("manufacturerName")
+    if not number or not applicant:
+        raise BadRecord("device without primaryDi or manufacturerName")
+    fields.where = f"device {number}"
+    about = _Fields(detail or {}, f"device {number} detail", fields.problems)
+    # the certificates' own problems are said when each certificate is read (certificate_record)
+    numbers = [_Fields(cert, "", []).text("certificateNumber") for cert in certificates_of(detail or {})]
     return RegistrationRecord(
         source=SOURCE, source_url=source_url, raw=row, regulator="EU", kind="EUDAMED device",
-        number=number, device_name=str(row.get("tradeName") or row.get("deviceName") or "").strip() or number,
-        applicant=str(row["manufacturerName"]).strip(),
-        ce_class=ce_class(detail.get("riskClass") or row.get("riskClass")),
-        legislation=legislation(detail.get("legislation") or row.get("applicableLegislation")),
-        status=status(row.get("deviceStatusType")),
+        number=number, device_name=fields.text("tradeName") or fields.text("deviceName") or number,
+        applicant=applicant,
+        ce_class=ce_class(about.code("riskClass") or fields.code("riskClass")),
+        legislation=legislation(about.code("legislation") or fields.code("applicableLegislation")),
+        status=status(fields.code("deviceStatusType")),
         extra={k: v for k, v in {
-            "basic_udi": row.get("basicUdi"), "srn": row.get("manufacturerSrn"), "uuid": row.get("uuid"),
-            "certificates": [c.get("certificateNumber") for c in certificates_of(detail)],
+            "basic_udi": fields.text("basicUdi"), "srn": fields.text("manufacturerSrn"), "uuid": fields.text("uuid"),
+            "certificates": [n for n in numbers if n],
         }.items() if v},
     )
 
 
-def certificates_of(detail: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(detail.get("deviceCertificateInfoList") or detail.get("deviceCertificateInfoListForDisplay") or [])
+def certificates_of(detail: dict[str, Any], problems: list[str] | None = None) -> list[dict[str, Any]]:
+    """The certificates a device detail names (objects only; anything else is said in
+    ``problems``)."""
+    said = problems if problems is not None else []
+    listed = detail.get("deviceCertificateInfoList") or detail.get("deviceCertificateInfoListForDisplay") or []
+    if not isinstance(listed, list):
+        said.append(f"device detail: certificate list: expected a list, got {type(listed).__name__}")
+        return []
+    certificates = []
+    for i, cert in enumerate(listed):
+        if isinstance(cert, dict):
+            certificates.append(cert)
+        else:
+            said.append(f"device detail: certificate {i}: expected an object, got {type(cert).__name__}")
+    return certificates
 
 
 def certificate_record(cert: dict[str, Any], *, source_url: str, holder: str, srn: str | None = None,
-                       device: str | None = None, default_legislation: str | None = None) -> RegistrationRecord:
-    number = str(cert.get("certificateNumber") or "").strip()
+                       device: str | None = None, default_legislation: str | None = None,
+                       problems: list[str] | None = None) -> RegistrationRecord:
+    """A certificate from a certificate search row or a device detail.
+
+    ``BadRecord`` without a ``certificateNumber``; other fields of the wrong type are
+    dropped and said in ``problems``."""
+    fields = _Fields(cert, "certificate", problems)
+    number = fields.text("certificateNumber")
     if not number:
-        raise ValueError("certificate without certificateNumber")
-    kind_code = _code(cert.get("certificateType"))
-    nb = cert.get("notifiedBodySrn") or ((cert.get("notifiedBody") or {}).get("srn"))
+        raise BadRecord("certificate without certificateNumber")
+    fields.where = f"certificate {number}"
+    kind_code = _code(fields.code("certificateType"))
+    nb = fields.text("notifiedBodySrn") or _Fields(fields.block("notifiedBody"), fields.where + " notifiedBody",
+                                                   fields.problems).text("srn")
     return RegistrationRecord(
         source=SOURCE, source_url=source_url, raw=cert, regulator="EU", kind="EUDAMED certificate",
         number=number, device_name=device or kind_code.rsplit(".", 1)[-1].replace("-", " ") or "certificate",
-        applicant=holder, decision_date=_date(cert.get("issueDate")),
+        applicant=holder, decision_date=_date(fields.text("issueDate")),
         legislation=legislation(kind_code) or default_legislation,
-        status=status(cert.get("certificateStatus") or cert.get("status")),
+        status=status(fields.code("certificateStatus") or fields.code("status")),
         extra={k: v for k, v in {
             "certificate_type": kind_code, "notified_body": nb, "srn": srn, "device": device,
-            "expiry": str(cert.get("expiryDate") or cert.get("certificateExpiry") or "")[:10],
+            "expiry": (fields.text("expiryDate") or fields.text("certificateExpiry"))[:10],
         }.items() if v},
     )
+
+
+def certificate_holder(cert: dict[str, Any], default: str, problems: list[str] | None = None) -> str:
+    """Who holds a certificate of a certificate search: its ``actorName``, else ``default``."""
+    return _Fields(cert, "certificate", problems).text("actorName") or default

@@ -5,7 +5,8 @@ through :func:`load_json`, which raises :class:`BadBody` (a ``ValueError``) for:
 
 - a body larger than ``max_bytes`` (default :data:`MAX_JSON_BYTES`);
 - bytes that are not UTF-8 (a UTF-8 byte order mark is accepted);
-- text that is not JSON, or uses the non-standard constants ``NaN``/``Infinity``;
+- text that is not JSON, or uses the non-standard constants ``NaN``/``Infinity``, or a
+  number too large for a float (``1e400``);
 - nesting deeper than the parser's recursion limit (100,000 ``[`` in a row is a
   ``RecursionError`` in :mod:`json`; here it is a reported problem).
 
@@ -16,6 +17,7 @@ wrong type is a problem with its name, never a ``TypeError`` deep in a parser.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -31,6 +33,13 @@ def _no_constant(name: str) -> Any:
     raise BadBody(f"not valid JSON: non-standard constant {name}")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: valid JSON, but no float holds it
+        raise BadBody(f"number {text[:20]} is out of range")
+    return value
+
+
 def load_json(body: bytes | str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """The JSON value of ``body``; raises :class:`BadBody` with a one-line reason."""
     if len(body) > max_bytes:
@@ -43,7 +52,7 @@ def load_json(body: bytes | str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     else:
         text = body.removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
         raise BadBody("not valid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:
