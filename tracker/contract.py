@@ -47,7 +47,7 @@ import errno
 import json
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -473,12 +473,6 @@ def analysed(text: str) -> str:
     return text[:ANALYSED_CHARS]
 
 
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
 def check_output(path: Path) -> None:
     """Make the folder of an output file and check that the file can go there, so a batch
     command fails at once, before its work, not at the end; raises ``OSError`` (a regular
@@ -489,22 +483,38 @@ def check_output(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
 
 
+def _temp_beside(path: Path) -> tuple[int, Path]:
+    """A new temp file beside ``path``, created with mode 0666 so the kernel applies the
+    process umask, as for any plainly created file (``mkstemp`` makes 0600: others on a
+    shared machine could not read an export; changing the umask to read it races threads)."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temp name", str(path))
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[str]]:
     """A UTF-8 text handle on a temp file beside ``path``, renamed over ``path`` only when
-    the block ends without an error (else removed: the old file stays as it was)."""
+    the block ends without an error (else removed: the old file stays as it was). An I/O
+    error names ``path``, not the temp file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)  # its error names the file in the way
+    try:
+        fd, tmp = _temp_beside(path)
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # as a plainly created file (mkstemp makes 0600)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
