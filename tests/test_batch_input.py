@@ -251,3 +251,38 @@ def test_process_reports_and_skips_a_paper_that_fails(engine, tmp_path: Path,  #
         linked = {titles[i] for i in s.exec(select(LinkState.publication_id)).all()}
         graded = {titles[i] for i in s.exec(select(EvidenceGrade.publication_id)).all()}
     assert linked == graded == {"Chest radiographs read by AI", "Hip surgery"}
+
+
+def test_a_paper_the_linker_or_grader_fails_on_costs_only_that_paper(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown bug on one paper (here injected) is reported with the paper's id; the other
+    papers are linked and graded, and the output is written."""
+    from tracker.grading import grader
+    from tracker.linking.linker import Linker
+
+    real_link, real_grade = Linker.link, grader.grade_papers
+
+    def link(self, papers, **kw):  # type: ignore[no-untyped-def]
+        if any(p.id == "PMID:7" for p in papers):
+            raise RuntimeError("linker bug")
+        return real_link(self, papers, **kw)
+
+    def grade(papers, **kw):  # type: ignore[no-untyped-def]
+        if any(p.id == "PMID:8" for p in papers):
+            raise RuntimeError("grader bug")
+        return real_grade(papers, **kw)
+
+    monkeypatch.setattr(Linker, "link", link)
+    monkeypatch.setattr(grader, "grade_papers", grade)
+    papers = _file(tmp_path / "p.jsonl", [_paper(7), _line(LINKED), _paper(8)])
+    products = _file(tmp_path / "products.jsonl", [_line(LUNIT)])
+    links = tmp_path / "links.jsonl"
+    result = CliRunner().invoke(app, ["link-file", "--products", str(products), "--papers",
+                                      str(papers), "--out", str(links), "--no-embeddings"])
+    assert result.exit_code == 3 and "paper PMID:7: RuntimeError: linker bug" in result.output
+    assert {json.loads(line)["paper_id"] for line in links.read_text().splitlines()} == {"PMID:2"}
+    grades = tmp_path / "grades.jsonl"
+    result = CliRunner().invoke(app, ["classify-file", "--papers", str(papers), "--out", str(grades)])
+    assert result.exit_code == 3 and "paper PMID:8: RuntimeError: grader bug" in result.output
+    assert [json.loads(line)["paper_id"] for line in grades.read_text().splitlines()] == [
+        "PMID:7", "PMID:2"]

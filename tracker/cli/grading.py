@@ -35,12 +35,20 @@ def _catalog_linker(products: list[Path] | None) -> tuple[Any, list[str]]:
     return Linker(catalog, embedder=None), problems
 
 
-def _contexts(papers: list[Any], linker: Any) -> tuple[Any, Any]:
-    """``relevance_for`` and ``vendors_for`` from linking the papers against the catalogue."""
+def _contexts(papers: list[Any], linker: Any, problems: list[str] | None = None) -> tuple[Any, Any]:
+    """``relevance_for`` and ``vendors_for`` from linking the papers against the catalogue
+    (a paper the linker fails on is reported in ``problems`` and graded on its text)."""
+    from tracker.contract import PaperRecord
     from tracker.linking.files import paper_contexts
+    from tracker.nlp.relevance import Relevance, classify_relevance
 
-    contexts = paper_contexts(papers, linker)
-    return (lambda p: contexts[p.id].relevance), (lambda p: contexts[p.id].vendors)
+    contexts = paper_contexts(papers, linker, problems)
+
+    def relevance(paper: PaperRecord) -> Relevance:
+        found = contexts.get(paper.id)
+        return found.relevance if found else classify_relevance(paper)
+
+    return relevance, (lambda p: contexts[p.id].vendors if p.id in contexts else [])
 
 
 @app.command("classify-file")
@@ -50,7 +58,7 @@ def classify_file(
     products: ProductsFiles = None,
 ) -> None:
     """Grade every paper of a JSONL file: relevance, level, confidence, study features, cues."""
-    from tracker.contract import check_output, read_papers, write_jsonl
+    from tracker.contract import check_output, each_alone, read_papers, write_jsonl
     from tracker.grading.classifier import active_model
     from tracker.grading.grader import grade_papers, grading_embedder
 
@@ -58,18 +66,27 @@ def classify_file(
     settings = settings_for()
     items, problems = read_papers(papers)
     linker, product_problems = _catalog_linker(products)
-    relevance_for, vendors_for = _contexts(items, linker)
     problems += product_problems
     for problem in problems:
         typer.echo(f"{problem} (skipped)", err=True)
+    failed: list[str] = []
+    relevance_for, vendors_for = _contexts(items, linker, failed)
     model = active_model(settings.data_dir)
     embedder = grading_embedder(settings, model)
+
+    def grade(chunk: Any) -> Any:
+        return grade_papers(chunk, model=model, vendors_for=vendors_for,
+                            review_threshold=settings.review_threshold, embedder=embedder,
+                            relevance_for=relevance_for)
+
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(items), 512):
-        grades = grade_papers(items[start:start + 512], model=model, vendors_for=vendors_for,
-                              review_threshold=settings.review_threshold, embedder=embedder,
-                              relevance_for=relevance_for)
-        rows.extend(g.to_json() for g in grades)
+    for start in range(0, len(items), 512):  # a paper the grader fails on is left out, reported
+        done, bad = each_alone(items[start:start + 512], grade, lambda p: f"paper {p.id}")
+        rows.extend(g.to_json() for _, g in done)
+        failed += bad
+    for problem in failed:
+        typer.echo(f"{problem} (skipped)", err=True)
+    problems += failed
     write_jsonl(out, rows)
     typer.echo(f"{out}: {len(rows)} papers graded"
                + (f", {len(problems)} lines skipped" if problems else ""), err=True)

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracker.contract import PaperRecord, ProductRecord, read_papers, read_products, write_jsonl
+from tracker.contract import (
+    PaperRecord,
+    ProductRecord,
+    each_alone,
+    read_papers,
+    read_products,
+    write_jsonl,
+)
 from tracker.linking.linker import Link, Linker, PaperResult
 from tracker.linking.roles import UNRESOLVED
 from tracker.nlp.relevance import Relevance, classify_relevance
@@ -35,14 +42,21 @@ def make_linker(products: list[ProductRecord], settings: Settings, *, embed: boo
     return Linker(products, embedder=embedder)
 
 
-def link_results(linker: Linker, papers: list[PaperRecord]) -> Iterator[PaperResult]:
-    """The linker's result for every paper, in batches of ``BATCH``."""
+def link_results(linker: Linker, papers: list[PaperRecord],
+                 problems: list[str] | None = None) -> Iterator[PaperResult]:
+    """The linker's result for every paper, in batches of ``BATCH``. A paper the linker
+    fails on is left out and reported in ``problems`` (``tracker.contract.each_alone``):
+    one pathological paper never costs the rest of the file."""
     for i in range(0, len(papers), BATCH):
-        yield from linker.link(papers[i:i + BATCH])
+        done, failed = each_alone(papers[i:i + BATCH], linker.link, lambda p: f"paper {p.id}")
+        if problems is not None:
+            problems += failed
+        yield from (result for _, result in done)
 
 
-def link_papers(linker: Linker, papers: list[PaperRecord]) -> list[Link]:
-    return [link for result in link_results(linker, papers) for link in result.links]
+def link_papers(linker: Linker, papers: list[PaperRecord],
+                problems: list[str] | None = None) -> list[Link]:
+    return [link for result in link_results(linker, papers, problems) for link in result.links]
 
 
 def link_file(*, products: Sequence[Path], papers: Path, out: Path | None, settings: Settings,
@@ -51,7 +65,8 @@ def link_file(*, products: Sequence[Path], papers: Path, out: Path | None, setti
     catalog, problems = read_products(products)
     items, bad = read_papers(papers)
     run = FileRun(problems=problems + bad, papers=len(items), products=len(catalog))
-    run.links = link_papers(make_linker(catalog, settings, embed=embed), items) if catalog else []
+    if catalog:
+        run.links = link_papers(make_linker(catalog, settings, embed=embed), items, run.problems)
     if out is not None:
         write_jsonl(out, (link_row(link) for link in run.links))
     return run
@@ -72,11 +87,13 @@ class PaperContext:
     vendors: list[str]
 
 
-def paper_contexts(papers: list[PaperRecord], linker: Linker) -> dict[str, PaperContext]:
+def paper_contexts(papers: list[PaperRecord], linker: Linker,
+                   problems: list[str] | None = None) -> dict[str, PaperContext]:
     """Link ``papers`` (a linker without an embedder: mentions only, nothing embedded) and
-    keep what grading needs: ``classify-file`` and ``eval grading`` use it."""
+    keep what grading needs: ``classify-file`` and ``eval grading`` use it. A paper the
+    linker fails on has no context (the grader then reads its text alone)."""
     out: dict[str, PaperContext] = {}
-    for result in link_results(linker, papers):
+    for result in link_results(linker, papers, problems):
         vendors: list[str] = []
         for link in [*result.links, *(m for m in result.mentions if m.role == UNRESOLVED)]:
             product = linker.products[link.product]
