@@ -27,6 +27,25 @@ def test_malformed_xml_is_a_problem_not_a_crash() -> None:
     assert parsed.records == [] and parsed.problems and "malformed XML" in parsed.problems[0]
 
 
+HEADER = "Date of Final Decision,Submission Number,Device,Company,Panel (Lead),Primary Product Code"
+
+
+def test_bare_cr_in_an_unquoted_cell_is_reported_and_the_neighbours_kept() -> None:
+    text = "\r\n".join([HEADER, '03/30/2026,K254207,"Two\r\nlines",Co,Radiology,QIH',
+                         "03/29/2026,K254208,Bro\rken,Co,Radiology,QIH",
+                         "03/28/2026,K254209,Third,Co,Radiology,QIH", ""])
+    parsed = parse_fda_csv(text, panel="Radiology")
+    assert [r.number for r in parsed.records] == ["K254207", "K254209"]
+    assert parsed.records[0].device_name == "Two\r\nlines"  # CR LF inside quotes stay in the cell
+    assert parsed.problems == ["line 4: 3 cells, expected 6", "line 5: 4 cells, expected 6"]
+
+
+def test_a_cell_over_the_csv_field_limit_loses_only_its_row() -> None:
+    text = f'{HEADER}\n03/30/2026,K254207,"{"x" * 200_000}",Co,Radiology,QIH\n03/29/2026,K254208,Ok,Co,Radiology,QIH\n'
+    parsed = parse_fda_csv(text)
+    assert [r.number for r in parsed.records] == ["K254208"] and "field larger" in parsed.problems[0]
+
+
 def test_spider_crawls_the_snapshot_once(replay, db_url: str) -> None:  # type: ignore[no-untyped-def]
     from tracker.devtools.replay import replay_env
     from tracker.jobs.crawl import run_spider

@@ -216,3 +216,48 @@ def test_esearch_without_history() -> None:
 
 def test_malformed_esearch_is_a_problem() -> None:
     assert parse_esearch(b"<eSearchResult><Count>3</Count>").problems[0].startswith("line 1: malformed XML")
+
+
+# bad input (issue 15): an out-of-range date part is dropped with a problem, the article kept
+def _article(pub_date: str, pmid: str = "99000010") -> bytes:
+    return (f"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>{pmid}</PMID><Article><Journal>"
+            f"<JournalIssue><PubDate>{pub_date}</PubDate></JournalIssue></Journal>"
+            f"<ArticleTitle>A title.</ArticleTitle></Article></MedlineCitation></PubmedArticle>"
+            f"</PubmedArticleSet>").encode()
+
+
+@pytest.mark.parametrize("year", ["0", "20231", "²", "1750"])
+def test_article_with_a_year_out_of_range_is_kept_without_a_date(year: str) -> None:
+    parsed = parse_efetch(_article(f"<Year>{year}</Year><Month>Jan</Month>"))
+    assert [(r.pmid, r.year, r.pub_date) for r in parsed.records] == [("99000010", None, None)]
+    assert parsed.problems == [f"article 1 (line 1): PMID 99000010: PubDate: year {year!r} out of range, date not used"]
+
+
+@pytest.mark.parametrize(("parts", "expected", "problem"), [
+    ("<Year>2021</Year><Month>13</Month><Day>5</Day>", date(2021, 1, 5), "month '13'"),
+    ("<Year>2021</Year><Month>²</Month>", date(2021, 1, 1), "month '²'"),
+    ("<Year>2021</Year><Month>Feb</Month><Day>30</Day>", date(2021, 2, 1), "day '30'"),
+    ("<Year>2021</Year><Month>3</Month><Day>²</Day>", date(2021, 3, 1), "day '²'"),
+])
+def test_month_or_day_out_of_range_is_dropped_with_a_problem(parts: str, expected: date, problem: str) -> None:
+    parsed = parse_efetch(_article(parts))
+    assert parsed.records[0].pub_date == expected and parsed.records[0].year == 2021
+    assert len(parsed.problems) == 1 and problem in parsed.problems[0]
+
+
+def test_efetch_body_over_the_size_cap_is_a_problem() -> None:
+    body = (FIX / "biopython_pubmed4.xml").read_bytes()
+    parsed = parse_efetch(body, max_bytes=len(body) - 1)
+    assert parsed.records == [] and "over the" in parsed.problems[0]
+
+
+def test_huge_text_nodes_are_refused_not_parsed() -> None:
+    # bounded parsing: no huge_tree, so lxml's 10 MB limit on one text node holds
+    parsed = parse_efetch(_article("<Year>2021</Year>").replace(b"A title.", b"x" * 10_000_001))
+    assert parsed.records == [] and "malformed XML" in parsed.problems[0]
+
+
+@pytest.mark.parametrize("count", ["-3", "²", "1_000", " 9" * 3])
+def test_esearch_count_that_is_not_a_whole_number_is_a_problem(count: str) -> None:
+    result = parse_esearch(f"<eSearchResult><Count>{count}</Count><RetMax>0</RetMax></eSearchResult>".encode())
+    assert result.count == 0 and result.problems == [f"bad number in esearch answer: Count {count.strip()!r}"]

@@ -1,5 +1,7 @@
 """News spiders end to end on the replay server: stored once per URL, faults survived."""
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 
@@ -7,6 +9,8 @@ from tracker.db.engine import open_store, session
 from tracker.db.models import NewsItem
 from tracker.devtools.replay import Fault, replay_env
 from tracker.jobs.crawl import run_spider
+
+NEWS = Path(__file__).resolve().parents[1] / "data" / "snapshot" / "news"
 
 
 def _items(db_url: str) -> dict[str, NewsItem]:
@@ -54,6 +58,14 @@ def test_malformed_feed_fails_the_source_but_keeps_the_others(replay, db_url: st
     assert not result.ok and result.new == 13
     assert not any("massdevice.com/qure" in u for u in _items(db_url))
 
+
+
+def test_sitemap_entry_that_is_not_a_url_is_reported_and_the_others_followed(replay, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    sitemap = (NEWS / "feeds/imagingwire-post-sitemap.xml").read_bytes()
+    damaged = sitemap.replace(b"<url>", b"<url><loc>http://[::1</loc></url><url>", 1)
+    replay.add_fault(Fault(path_prefix="/news/theimagingwire.com/post-sitemap.xml", status=200, body=damaged, times=-1))
+    result = run_spider("news_pages", database_url=db_url, env=replay_env(replay.url), replay=True)
+    assert result.ok and result.new == 3 and result.extra["parse_problems"] == 1
 
 
 @pytest.mark.parametrize(("spider", "env", "delay"), [

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from spiders.base import TrackerSpider
 from tracker.parsers.fda_list import parse_fda_csv, parse_fda_xml
@@ -81,12 +81,12 @@ class FdaListSpider(TrackerSpider):
         if response.url.lower().endswith(".xml") or response.body.lstrip()[:5] == b"<?xml":
             parsed = parse_fda_xml(response.body, source_url=served.upstream, panel=self.panel)
         else:
-            parsed = parse_fda_csv(response.text, source_url=served.upstream, panel=self.panel)
+            parsed = parse_fda_csv(_text(response), source_url=served.upstream, panel=self.panel)
         self.report_problems(parsed.problems, url=response.url)
-        if not parsed.records:
+        newest = max((r.decision_date for r in parsed.records if r.decision_date), default=None)
+        if newest is None:
             self.fail("no rows parsed from %s", response.url)
             return
-        newest = max(r.decision_date for r in parsed.records if r.decision_date)
         before = self.previous.get("newest")
         stats.set_value("tracker/report/rows", len(parsed.records))
         stats.set_value("tracker/report/newest", newest.isoformat())
@@ -94,3 +94,12 @@ class FdaListSpider(TrackerSpider):
             1 for r in parsed.records if r.decision_date and (not before or r.decision_date.isoformat() > before)))
         self.new_watermark = json.dumps({"newest": newest.isoformat(), "sha256": digest})
         yield from (served.mark(record) for record in parsed.records)
+
+
+def _text(response: Response) -> str:
+    """The body as text: decoded as Scrapy detected (header, BOM) for a text answer, else as
+    UTF-8 (the FDA's encoding) with undecodable bytes replaced, so that the rows they are in
+    are still read, and reported if they no longer parse."""
+    if isinstance(response, TextResponse):
+        return response.text
+    return response.body.decode("utf-8-sig", errors="replace")

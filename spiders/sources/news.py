@@ -142,9 +142,10 @@ class NewsPagesSpider(NewsSpiderBase):
 
     def parse_sitemap(self, response: Response, source: NewsSource, page_url: str) -> Iterator[Any]:
         pages, nested, problems = parse_sitemap(response.body, url=page_url)
-        if problems:
+        if not pages and not nested and problems:  # not read at all (malformed, too large)
             self.fail("%s: %s", source.name, "; ".join(problems))
             return
+        self.report_problems(problems, url=page_url)
         for sitemap in nested:
             yield self.request(sitemap, self.parse_sitemap, cb_kwargs={"source": source, "page_url": sitemap})
         newest_first = sorted(pages, key=lambda p: p.lastmod.timestamp() if p.lastmod else 0, reverse=True)
@@ -152,7 +153,8 @@ class NewsPagesSpider(NewsSpiderBase):
 
     def parse_listing(self, response: Response, source: NewsSource, page_url: str,
                       depth: int = 1) -> Iterator[Any]:
-        links, next_page = parse_listing(response.body, page_url=page_url, include=source.include)
+        links, next_page, problems = parse_listing(response.body, page_url=page_url, include=source.include)
+        self.report_problems(problems, url=page_url)
         if not links and depth == 1:
             self.fail("%s: no article links on %s", source.name, page_url)
         yield from self._articles(links, source)

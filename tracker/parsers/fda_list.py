@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from lxml import etree
@@ -103,16 +104,24 @@ def _record(row: dict[str, str], *, source_url: str) -> RegistrationRecord:
 
 def parse_fda_csv(text: str, *, source_url: str = "", panel: str | None = None) -> Parsed[RegistrationRecord]:
     """Parse the CSV; ``panel="Radiology"`` keeps that lead panel only. Bad rows are reported
-    as ``line N: reason`` and skipped."""
+    as ``line N: reason`` and skipped; their neighbours are kept.
+
+    A row with more or fewer cells than the header is reported whatever its panel: a bare CR
+    in an unquoted cell ends the row there (see :func:`_rows`), and both pieces are reported.
+    """
     parsed: Parsed[RegistrationRecord] = Parsed()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in CSV_COLUMNS.values() if c not in (reader.fieldnames or [])]
+    rows = _rows(text.lstrip("\ufeff"), parsed.problems)
+    _, header = next(rows, (1, []))
+    missing = [c for c in CSV_COLUMNS.values() if c not in header]
     if missing:
         parsed.problems.append(f"line 1: missing columns {missing}")
         return parsed
-    for row in reader:
-        line = reader.line_num
-        mapped = {key: (row.get(col) or "") for key, col in CSV_COLUMNS.items()}
+    column = {key: header.index(name) for key, name in CSV_COLUMNS.items()}
+    for line, row in rows:
+        if len(row) != len(header):
+            parsed.problems.append(f"line {line}: {len(row)} cells, expected {len(header)}")
+            continue
+        mapped = {key: row[index] for key, index in column.items()}
         if panel and mapped["panel"].strip().lower() != panel.lower():
             continue
         try:
@@ -120,6 +129,26 @@ def parse_fda_csv(text: str, *, source_url: str = "", panel: str | None = None) 
         except ValueError as exc:
             parsed.problems.append(f"line {line}: {exc}")
     return parsed
+
+
+def _rows(text: str, problems: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty rows of a CSV text with the line each ends on.
+
+    The text is read with ``newline=""``, as the :mod:`csv` module requires: a CR or LF in a
+    quoted cell stays in the cell, and any CR, LF or CRLF outside quotes ends a row (the module
+    raises on a bare CR in an unquoted cell otherwise). A row the module rejects (a cell over
+    its field size limit) is reported and reading goes on with the next line."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(f"line {reader.line_num}: {exc}")
+            continue
+        if row:
+            yield reader.line_num, row
 
 
 def parse_fda_xml(body: bytes, *, source_url: str = "", panel: str | None = None) -> Parsed[RegistrationRecord]:

@@ -7,7 +7,11 @@ dates given as Year/Month(name or number)/Day, a Season or a free ``MedlineDate`
 collective authors; retractions (publication type "Retracted Publication" or a
 ``RetractionIn`` comment; a "Retraction of Publication" is the notice, not a retracted paper);
 ids from the article's own ``ArticleIdList`` (never from its reference list).
-Malformed XML and bad articles become ``Parsed.problems``; nothing raises.
+Malformed XML and bad articles become ``Parsed.problems``; nothing raises. Parsing is bounded:
+a body over :data:`MAX_XML_BYTES` is refused, and lxml's default limits hold (no
+``huge_tree``: a text node over 10 MB or nesting deeper than 256 makes the page malformed).
+A date part out of range (year 0 or 20231, month 13, day 32) is dropped with a problem and
+the article is kept.
 """
 
 from __future__ import annotations
@@ -26,8 +30,13 @@ ARTICLE_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
-_YEAR = re.compile(r"(1[89]\d\d|20\d\d)")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_YEAR = re.compile(r"\b(1[89][0-9]{2}|20[0-9]{2})\b")
+"""A publication year as PubMed writes it (1800-2099); any other is out of range."""
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+MAX_XML_BYTES = 32 * 1024 * 1024
+"""The largest E-utilities body parsed (32 MiB): an efetch page of 200 articles is about
+1 MB (the snapshot's ``efetch_0000.xml``: 900 KB), so only a runaway body is refused."""
 
 
 @dataclass
@@ -51,8 +60,11 @@ def text_of(element: etree._Element | None) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _root(body: bytes | str, problems: list[str]) -> etree._Element | None:
-    data = body.encode("utf-8") if isinstance(body, str) else body
+def _root(body: bytes | str, problems: list[str], max_bytes: int) -> etree._Element | None:
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body  # bad UTF-8: malformed
+    if len(data) > max_bytes:
+        problems.append(f"body of {len(data):,} bytes is over the {max_bytes:,}-byte limit")
+        return None
     if not data.strip():
         problems.append("empty body")
         return None
@@ -63,10 +75,22 @@ def _root(body: bytes | str, problems: list[str]) -> etree._Element | None:
         return None
 
 
-def parse_esearch(body: bytes | str) -> SearchResult:
+_COUNT = re.compile(r"[0-9]{1,18}")
+
+
+def _count(root: etree._Element, tag: str, problems: list[str]) -> int:
+    """The non-negative whole number in ``tag`` (0 when absent); anything else is a problem."""
+    text = (root.findtext(tag) or "0").strip()
+    if not _COUNT.fullmatch(text):
+        problems.append(f"bad number in esearch answer: {tag} {text[:40]!r}")
+        return 0
+    return int(text)
+
+
+def parse_esearch(body: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> SearchResult:
     """Count, history-server keys (``WebEnv``, ``QueryKey``) and ids of an esearch answer."""
     result = SearchResult()
-    root = _root(body, result.problems)
+    root = _root(body, result.problems, max_bytes)
     if root is None:
         return result
     error = root.findtext("ERROR")
@@ -75,12 +99,9 @@ def parse_esearch(body: bytes | str) -> SearchResult:
     if root.tag != "eSearchResult":
         result.problems.append(f"not an esearch answer: <{root.tag}>")
         return result
-    try:
-        result.count = int(root.findtext("Count") or 0)
-        result.retmax = int(root.findtext("RetMax") or 0)
-        result.retstart = int(root.findtext("RetStart") or 0)
-    except ValueError as exc:
-        result.problems.append(f"bad number in esearch answer: {exc}")
+    result.count = _count(root, "Count", result.problems)
+    result.retmax = _count(root, "RetMax", result.problems)
+    result.retstart = _count(root, "RetStart", result.problems)
     result.webenv = (root.findtext("WebEnv") or "").strip() or None
     result.query_key = (root.findtext("QueryKey") or "").strip() or None
     result.ids = [text_of(i) for i in root.findall("IdList/Id") if text_of(i)]
@@ -88,34 +109,55 @@ def parse_esearch(body: bytes | str) -> SearchResult:
     return result
 
 
-def _month(value: str | None) -> int | None:
-    if not value:
-        return None
+def _month(value: str) -> int | None:
+    """The month of ``1``-``12``, a month name or a season; None when it is none of these."""
     value = value.strip().lower()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,2}", value):
         return int(value) if 1 <= int(value) <= 12 else None
     return _MONTHS.get(value[:3]) or _SEASONS.get(value)
 
 
-def _date(element: etree._Element | None) -> date | None:
-    """A (possibly partial) date; a missing month or day is taken as the first."""
+def _date(element: etree._Element | None, problems: list[str]) -> date | None:
+    """A (possibly partial) date; a missing month or day is taken as the first.
+
+    A part out of range is reported and taken as missing: without a readable year
+    (:data:`_YEAR`) there is no date; a bad ``Month``/``Season`` or ``Day`` becomes the first."""
     if element is None:
         return None
-    year_text = element.findtext("Year") or ""
     medline = element.findtext("MedlineDate") or ""  # "1998 Dec-1999 Jan", "2020 Nov-Dec"
+    year_text = (element.findtext("Year") or "").strip()
     if not year_text:
         match = _YEAR.search(medline)
         year_text = match.group(1) if match else ""
-    if not year_text.strip().isdigit():
+    if not year_text:
         return None
-    words = re.findall(r"[A-Za-z]+", medline)
-    month = (_month(element.findtext("Month")) or _month(element.findtext("Season"))
-             or (_month(words[0]) if words else None) or 1)
-    day_text = (element.findtext("Day") or "1").strip()
-    try:
-        return date(int(year_text), month, int(day_text) if day_text.isdigit() else 1)
-    except ValueError:
+    if not _YEAR.fullmatch(year_text):
+        problems.append(f"{element.tag}: year {year_text[:20]!r} out of range, date not used")
+        return None
+    month = _date_month(element, medline, problems) or 1
+    day_text = (element.findtext("Day") or "").strip()
+    if not day_text:
         return date(int(year_text), month, 1)
+    try:
+        return date(int(year_text), month, int(day_text) if re.fullmatch(r"[0-9]{1,2}", day_text) else 0)
+    except ValueError:
+        problems.append(f"{element.tag}: day {day_text[:20]!r} out of range, taken as the first")
+        return date(int(year_text), month, 1)
+
+
+def _date_month(element: etree._Element, medline: str, problems: list[str]) -> int | None:
+    """The month of a date element: its ``Month``, else its ``Season`` (an unreadable one is
+    reported), else the first word of its ``MedlineDate`` (free text: no report)."""
+    for tag in ("Month", "Season"):
+        text = (element.findtext(tag) or "").strip()
+        if not text:
+            continue
+        month = _month(text)
+        if month is None:
+            problems.append(f"{element.tag}: {tag.lower()} {text[:20]!r} out of range, taken as missing")
+        return month
+    words = re.findall(r"[A-Za-z]+", medline)
+    return _month(words[0]) if words else None
 
 
 def _abstract(article: etree._Element) -> tuple[str | None, list[dict[str, str]]]:
@@ -177,13 +219,15 @@ def _title(article: etree._Element) -> str:
     return title
 
 
-def parse_article(node: etree._Element, *, source_url: str = "") -> PublicationRecord:
-    """One ``PubmedArticle`` element as a record; raises ValueError when unusable."""
+def parse_article(node: etree._Element, *, source_url: str = "",
+                  problems: list[str] | None = None) -> PublicationRecord:
+    """One ``PubmedArticle`` element as a record; raises ValueError when unusable. What was
+    read only in part (a date out of range) is added to ``problems``, naming the PMID."""
     citation = node.find("MedlineCitation")
     if citation is None:
         raise ValueError("no MedlineCitation")
     pmid = text_of(citation.find("PMID"))
-    if not pmid.isdigit():
+    if not pmid.isascii() or not pmid.isdigit():
         raise ValueError(f"bad PMID {pmid!r}")
     article = citation.find("Article")
     if article is None:
@@ -195,9 +239,13 @@ def parse_article(node: etree._Element, *, source_url: str = "") -> PublicationR
     doi = ids.get("doi") or next((text_of(e) for e in article.findall("ELocationID")
                                   if e.get("EIdType") == "doi"), None)
     abstract, sections = _abstract(article)
-    pub_date = _date(article.find("Journal/JournalIssue/PubDate")) or _date(article.find("ArticleDate"))
-    entry = next((_date(d) for d in node.findall("PubmedData/History/PubMedPubDate")
+    notes: list[str] = []
+    pub_date = (_date(article.find("Journal/JournalIssue/PubDate"), notes)
+                or _date(article.find("ArticleDate"), notes))
+    entry = next((_date(d, notes) for d in node.findall("PubmedData/History/PubMedPubDate")
                   if d.get("PubStatus") == "entrez"), None)
+    if problems is not None:
+        problems.extend(f"PMID {pmid}: {note}" for note in notes)
     types = [text_of(t) for t in article.findall("PublicationTypeList/PublicationType") if text_of(t)]
     comments = {c.get("RefType") for c in citation.findall("CommentsCorrectionsList/CommentsCorrections")}
     return PublicationRecord(
@@ -228,14 +276,15 @@ def parse_article(node: etree._Element, *, source_url: str = "") -> PublicationR
     )
 
 
-def parse_efetch(body: bytes | str, *, source_url: str = "") -> Parsed[PublicationRecord]:
+def parse_efetch(body: bytes | str, *, source_url: str = "",
+                 max_bytes: int = MAX_XML_BYTES) -> Parsed[PublicationRecord]:
     """All articles of an efetch ``PubmedArticleSet``; a bad article is a problem, not a crash.
 
     ``source_url`` is kept only as context in problems: each record points at its own
     stable PubMed page.
     """
     parsed: Parsed[PublicationRecord] = Parsed()
-    root = _root(body, parsed.problems)
+    root = _root(body, parsed.problems, max_bytes)
     if root is None:
         return parsed
     if root.tag == "eFetchResult" or root.find("ERROR") is not None:
@@ -252,8 +301,11 @@ def parse_efetch(body: bytes | str, *, source_url: str = "") -> Parsed[Publicati
             continue
         if node.tag != "PubmedArticle":
             continue
+        where = f"article {number} (line {node.sourceline})"
+        notes: list[str] = []
         try:
-            parsed.records.append(parse_article(node))
+            parsed.records.append(parse_article(node, problems=notes))
         except (ValueError, TypeError) as exc:
-            parsed.problems.append(f"article {number} (line {node.sourceline}): {exc}")
+            parsed.problems.append(f"{where}: {exc}")
+        parsed.problems.extend(f"{where}: {note}" for note in notes)
     return parsed
