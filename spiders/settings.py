@@ -47,6 +47,8 @@ def scrapy_settings(tracker: Settings, *, database_url: str, replay: bool = Fals
         RETRY_BACKOFF_BASE=tracker.retry_backoff,
         CLOSESPIDER_ERRORCOUNT=tracker.error_cap,
         DOWNLOAD_TIMEOUT=tracker.http_timeout,
+        DOWNLOAD_MAXSIZE=tracker.download_maxsize,
+        DOWNLOAD_WARNSIZE=tracker.download_warnsize,
         TRACKER_DATABASE_URL=database_url,
     )
     if replay:  # the loopback replay server: no need to be slow

@@ -1,7 +1,7 @@
 """Bounded property tests: every parser and batch reader on damaged real input never crashes.
 
 ``make fuzz`` runs the same targets for longer (``scripts/fuzz.py``). ``TRACKER_FUZZ_EXAMPLES``
-sets how many inputs each target gets here (default 40, so CI stays fast).
+sets how many inputs each target gets here (default 100, so CI stays fast).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import Phase, given, settings
 
 from tests.fuzzing import SETTINGS, Target, all_targets
 
-EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "100"))
 TARGETS = all_targets()
 
 

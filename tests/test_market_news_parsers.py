@@ -153,9 +153,12 @@ def test_feed_item_with_an_invalid_ipv6_link_is_reported(link: str) -> None:
 
 
 def test_article_without_body_element() -> None:
-    parsed = parse_article(b"<html><head><title>Only a head</title></head></html>", url="u")
+    parsed = parse_article(b'<html><head><title>Only a head</title><meta name="description" '
+                           b'content="Acme AI gets FDA clearance."></head></html>', url="u")
     assert parsed.problems == [] and parsed.records[0].title == "Only a head"
-    assert parsed.records[0].body is None
+    assert parsed.records[0].body is None and parsed.records[0].summary
+    bare = parse_article(b"<html><head><title>Only a head</title></head></html>", url="u")
+    assert bare.records == [] and "no article text" in bare.problems[0]
 
 
 def test_listing_skips_hrefs_that_are_not_urls() -> None:
@@ -216,3 +219,11 @@ def test_a_date_without_its_day_is_the_first_not_today() -> None:
 
     parsed = parse_date("January 2022")
     assert parsed is not None and (parsed.year, parsed.month, parsed.day) == (2022, 1, 1)
+
+
+def test_an_error_page_served_as_200_is_not_an_article() -> None:
+    from tracker.parsers.news import parse_article
+
+    page = b"<html><head><title>503</title></head><body><h1>Service Unavailable</h1></body></html>"
+    parsed = parse_article(page, url="https://www.icadmed.com/news/x.html")
+    assert parsed.records == [] and "no article text" in parsed.problems[0]

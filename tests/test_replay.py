@@ -1,12 +1,14 @@
 """The replay server: recorded exchanges by method, path and query; injectable faults."""
 
 import json
+import socket
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tracker.devtools.replay import Fault, ReplayServer
+from tracker.devtools.replay import TRICKLE_PIECES, Fault, ReplayServer
 
 
 @pytest.fixture
@@ -72,3 +74,45 @@ def test_composed_marker_in_a_json_body(tmp_path: Path) -> None:
         assert made.headers["X-Replay-Composed"] == "1"
         assert made.headers["X-Replay-Upstream"] == "https://ec.europa.eu/tools/eudamed/api/made.json"
         assert "X-Replay-Composed" not in httpx.get(f"{srv.url}/eudamed/real.json").headers
+
+
+def test_a_delay_makes_a_client_time_out(snap: Path) -> None:
+    with ReplayServer(snap) as srv:
+        srv.add_fault(Fault(path_prefix="/api/search", delay=1.0))
+        with pytest.raises(httpx.TimeoutException):
+            httpx.get(f"{srv.url}/api/search", params={"q": "lunit"}, timeout=0.2)
+        assert httpx.get(f"{srv.url}/api/search", params={"q": "lunit"}).json() == {"page": 1}
+
+
+def test_a_slow_body_sends_headers_then_trickles(snap: Path) -> None:
+    (snap / "api" / "big.txt").write_bytes(b"x" * 100)  # long enough for every piece
+    with ReplayServer(snap) as srv:
+        srv.add_fault(Fault(path_prefix="/api/big.txt", trickle=0.5))
+        srv.add_fault(Fault(path_prefix="/api/big.txt", trickle=0.1))
+        with httpx.stream("GET", f"{srv.url}/api/big.txt", timeout=0.2) as answer:
+            assert answer.status_code == 200  # the headers came at once
+            with pytest.raises(httpx.ReadTimeout):
+                answer.read()
+        started = time.monotonic()
+        slow = httpx.get(f"{srv.url}/api/big.txt", timeout=2)  # each pause under the timeout
+        assert slow.content == b"x" * 100 and time.monotonic() - started >= 0.1 * (TRICKLE_PIECES - 1)
+
+
+@pytest.mark.parametrize("cut", [0.0, 0.5])
+def test_a_reset_drops_the_connection_before_or_mid_body(snap: Path, cut: float) -> None:
+    with ReplayServer(snap) as srv:
+        srv.add_fault(Fault(path_prefix="/api/search", reset=cut))
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            httpx.get(f"{srv.url}/api/search", params={"q": "lunit"})
+        assert httpx.get(f"{srv.url}/api/search", params={"q": "lunit"}).json() == {"page": 1}
+
+
+def test_a_reset_is_a_tcp_reset_not_an_orderly_close(snap: Path) -> None:
+    with ReplayServer(snap) as srv:
+        srv.add_fault(Fault(path_prefix="/api/search", reset=0.0))
+        host, port = srv.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=2) as sock:
+            sock.sendall(b"GET /api/search?q=lunit HTTP/1.1\r\nHost: x\r\n\r\n")
+            with pytest.raises(ConnectionResetError):
+                while sock.recv(1024):  # an orderly close would end this loop with b""
+                    pass

@@ -151,6 +151,20 @@ class Settings(BaseSettings):
     max_retries: int = 4
     """Retries on 429/5xx/timeouts, with exponential backoff honouring Retry-After."""
 
+    download_maxsize: int = Field(default=64 * 1024 * 1024, ge=0)
+    """Largest answer a spider downloads, in bytes (Scrapy's ``DOWNLOAD_MAXSIZE``; 0: no
+    limit). A larger answer is abandoned (its declared or received size passes the limit) and
+    the request fails, so a runaway or hostile server cannot fill the memory (Scrapy's own
+    default is 1 GiB). The sources' largest answers are a few MB: a Europe PMC page of 1,000
+    ``core`` records about 4 MB (100 are 384 KB in the snapshot), a 200-article PubMed efetch
+    page about 1 MB, the FDA list file and openFDA pages well under that; 64 MiB leaves a
+    wide margin for growth."""
+
+    download_warnsize: int = Field(default=16 * 1024 * 1024, ge=0)
+    """Answers larger than this many bytes are logged as a warning (Scrapy's
+    ``DOWNLOAD_WARNSIZE``; 0: never): four times the largest expected answer, an early sign
+    that a source changed or that ``download_maxsize`` needs raising."""
+
     error_cap: int = 50
     """A spider stops after this many errors (Scrapy's CLOSESPIDER_ERRORCOUNT)."""
 

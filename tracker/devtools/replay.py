@@ -11,8 +11,11 @@ parameter has the same value in the request (extra request parameters such as ``
 ``email`` or ``api_key`` are ignored); the entry with most matching parameters wins.
 Without a matching entry, a file at ``/<source>/<path>`` is served as is; else 404.
 
-Faults (``ReplayServer.add_fault``) answer matching requests with a status, a
-``Retry-After`` header, a delay or a truncated body, a given number of times.
+Faults (``ReplayServer.add_fault``) answer matching requests, a given number of times, with
+a status (and ``Retry-After`` header), a delay, a truncated body (the connection closes short
+of the declared length), a connection reset (TCP RST, before the answer or mid-body) or a slow
+body (headers at once, then the body in pieces with pauses, so a client's download timeout
+fires while the answer is still arriving).
 
 Provenance. Every source folder is a mount whose upstream is known (``MOUNTS``: the
 production default of the source's base-URL setting, or for news the host in the path), and
@@ -37,6 +40,9 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import socket
+import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -55,6 +61,10 @@ from tracker.sources.provenance import (
 )
 
 log = logging.getLogger(__name__)
+
+# A slow body (``Fault.trickle``) is sent in this many pieces, with a pause before each but
+# the first.
+TRICKLE_PIECES = 10
 
 # Each mounted source: the environment variable its spiders read, the Settings field behind
 # it (whose production default is the upstream), and the path under the mount that the
@@ -120,6 +130,8 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0  # seconds to wait before answering
     truncate: float | None = None  # send only this fraction of the real body
+    reset: float | None = None  # TCP reset: 0 before any byte, else after the headers and this fraction of the body
+    trickle: float = 0.0  # slow body: seconds between its ``TRICKLE_PIECES`` pieces (headers at once)
     times: int = 1  # how many requests it hits (-1: all)
     body: bytes = b""
     query_contains: str = ""  # optional: only requests whose query string contains this
@@ -202,6 +214,32 @@ class Snapshot:
         return None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (it timed out, or a fault reset the connection) is part of the
+    game here: logged at debug level, not printed as a traceback (other errors still are)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("replay: client %s went away", client_address, exc_info=True)
+            return
+        super().handle_error(request, client_address)
+
+
+def _reset(connection: socket.socket) -> None:
+    """Close abruptly: with SO_LINGER on and a zero timeout, close() sends a TCP RST
+    instead of the orderly FIN, and the client sees "connection reset by peer"."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()
+
+
+def _pieces(body: bytes, count: int) -> list[bytes]:
+    """``body`` in ``count`` pieces (fewer when it is shorter), in order."""
+    size = max(1, -(-len(body) // count))
+    return [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+
+
 class ReplayServer:
     """Serve a snapshot on 127.0.0.1 in a background thread. Use as a context manager."""
 
@@ -210,8 +248,7 @@ class ReplayServer:
         self.faults: list[Fault] = []
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", port), self._handler())
         self._thread: threading.Thread | None = None
 
     @property
@@ -253,6 +290,9 @@ class ReplayServer:
                 fault = server._take_fault(url.path, url.query)
                 if fault and fault.delay:
                     time.sleep(fault.delay)
+                if fault and fault.reset == 0:
+                    self._hang_up()
+                    return
                 if fault and fault.status:
                     headers = {"Content-Type": "text/plain"}
                     if fault.retry_after is not None:
@@ -274,7 +314,29 @@ class ReplayServer:
                     cut = body[: int(len(body) * fault.truncate)]
                     self._send(status, headers, cut, declared=len(body))
                     return
+                if fault and fault.reset is not None:
+                    self._send(status, headers, body[: int(len(body) * fault.reset)], declared=len(body))
+                    self._hang_up()
+                    return
+                if fault and fault.trickle:
+                    self._trickle(status, headers, body, fault.trickle)
+                    return
                 self._send(status, headers, body)
+
+            def _hang_up(self) -> None:
+                _reset(self.connection)
+                self.close_connection = True
+
+            def _trickle(self, status: int, headers: dict[str, str], body: bytes, pause: float) -> None:
+                """The headers, then the body piece by piece; stops when the client hangs up."""
+                self._send(status, headers, b"", declared=len(body))
+                try:
+                    for number, piece in enumerate(_pieces(body, TRICKLE_PIECES)):
+                        if number:
+                            time.sleep(pause)
+                        self.wfile.write(piece)
+                except OSError:  # the client gave up waiting (reset or broken pipe)
+                    log.debug("replay: slow body to %s abandoned by the client", self.path)
 
             def _send(self, status: int, headers: dict[str, str], body: bytes, declared: int | None = None) -> None:
                 self.send_response(status)

@@ -447,7 +447,8 @@ def _json_ld_objects(data: Any) -> Iterator[dict[str, Any]]:
 def parse_article(body: bytes | str, *, url: str, feed: str | None = None,
                   publisher: str | None = None, max_bytes: int = MAX_PAGE_BYTES) -> Parsed[NewsRecord]:
     """One article or press-release page: title, date, publisher, summary and body text
-    (:func:`_article_text`); a page over ``max_bytes`` is reported and skipped."""
+    (:func:`_article_text`); a page over ``max_bytes``, or with neither paragraphs nor a
+    description (an error page answered with status 200), is reported and skipped."""
     result: Parsed[NewsRecord] = Parsed()
     if len(body) > max_bytes:
         result.problems.append(f"{url}: {len(body):,} bytes is over the {max_bytes:,}-byte limit; skipped")
@@ -466,6 +467,9 @@ def parse_article(body: bytes | str, *, url: str, feed: str | None = None,
                  or (doc.xpath("//time/@datetime") or [None])[0] or _json_ld_date(doc))
     summary, site = _meta(doc, "description", "og:description"), _meta(doc, "og:site_name")
     body_text = _article_text(doc)
+    if not body_text and not summary:  # an error page served as 200 ("Service Unavailable")
+        result.problems.append(f"{url}: no article text (no paragraphs, no description)")
+        return result
     published = parse_date(date_text) or url_date(url) or dateline_date((body_text or "")[:300])
     result.records.append(NewsRecord(
         source=SOURCE, source_url=url, url=url, title=title, published=published,
