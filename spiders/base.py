@@ -14,7 +14,8 @@ from tracker.sources.provenance import ServedAs
 
 class TrackerSpider(scrapy.Spider):
     """A spider with the tracker's settings at hand and a way to report unparsable input
-    (logged as an error with where it was, counted in ``tracker/parse_problems``).
+    (logged as a warning with where it was, counted in ``tracker/parse_problems``; a
+    source-level failure is :meth:`fail`, an error).
 
     Politeness, one rule for every source: a spider names its rate setting in
     :meth:`requests_per_second`; the download delay is its inverse, per site (Scrapy's delay

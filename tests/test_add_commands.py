@@ -250,3 +250,13 @@ def test_retry_rules() -> None:
     assert backoff_seconds(0, base=1.0) == 1.0 and backoff_seconds(3, base=1.0) == 8.0
     assert backoff_seconds(1, base=1.0, retry_after=5.0) == 5.0
     assert backoff_seconds(20, base=1.0) == 120.0
+
+
+def test_an_answer_over_the_size_limit_is_abandoned(replay) -> None:  # type: ignore[no-untyped-def]
+    url = f"{replay.url}/fda/ai-ml-enabled-devices.csv"
+    small = get_settings(max_retries=0, download_maxsize=10_000)
+    with HttpClient(small) as client, pytest.raises(FetchError, match="over the 10,000-byte limit"):
+        client.get(url)
+    with HttpClient(get_settings(max_retries=0)) as client:
+        answer = client.get(url)
+    assert answer.status_code == 200 and len(answer.content) > 10_000

@@ -5,6 +5,10 @@ refused or dropped connections), up to ``settings.max_retries`` times. The wait 
 retry is what the server's ``Retry-After`` asks, else ``settings.retry_backoff * 2**n``
 seconds (n = retries so far), never more than ``MAX_WAIT``. The spiders' retry middleware
 (``spiders.middlewares``) uses the same ``retry_after_seconds`` and ``backoff_seconds``.
+
+An answer larger than ``settings.download_maxsize`` bytes (the limit the spiders use too)
+is abandoned as it streams in and raises ``FetchError``: a runaway server cannot fill the
+memory.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class HttpClient:
     def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
         self.max_retries = max(0, settings.max_retries)
         self.backoff = settings.retry_backoff
+        self.max_bytes = settings.download_maxsize
         self.client = httpx.Client(timeout=settings.http_timeout, follow_redirects=True,
                                    headers={"User-Agent": settings.agent}, transport=transport)
 
@@ -91,11 +96,34 @@ class HttpClient:
         return wait
 
     def _once(self, url: str) -> httpx.Response:
-        response = self.client.get(url)
+        with self.client.stream("GET", url) as streamed:
+            body = self._bounded_body(streamed, url)
+        # the answer as read: decoded body, so the encoding and length headers no longer apply
+        headers = [(k, v) for k, v in streamed.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        response = httpx.Response(streamed.status_code, headers=headers, content=body,
+                                  request=streamed.request)
+        response.history = streamed.history
         if response.status_code in RETRY_STATUSES:
-            response.read()
             raise _RetryableStatus(response)
         return response
+
+    def _bounded_body(self, response: httpx.Response, url: str) -> bytes:
+        """Read the answer, stopping as soon as it passes ``max_bytes`` (0: no limit)."""
+        limit = self.max_bytes
+        declared = response.headers.get("Content-Length", "")
+        if limit and declared.isdigit() and int(declared) > limit:
+            raise FetchError(f"answer from {url} declares {int(declared):,} bytes, over the "
+                             f"{limit:,}-byte limit", url=url, status=response.status_code)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if limit and size > limit:
+                raise FetchError(f"answer from {url} is over the {limit:,}-byte limit",
+                                 url=url, status=response.status_code)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def get(self, url: str, *, shown: str | None = None) -> httpx.Response:
         """GET ``url`` with retries; the last answer, whatever its status (a 404 is the
