@@ -50,6 +50,6 @@ class RetryAfterMiddleware(RetryMiddleware):
         wait = backoff_seconds(attempt, base=self.backoff_base, retry_after=retry_after)
         if wait > 0:
             label = reason if isinstance(reason, str) else type(reason).__name__
-            log.info("%s on %s: waiting %.2fs before retry %d", label, request.url, wait, attempt + 1)
+            log.info("%s on %s: waiting %.1fs before retry %d", label, request.url, wait, attempt + 1)
             await asyncio.sleep(wait)
         return retry
