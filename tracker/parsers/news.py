@@ -16,6 +16,7 @@ import codecs
 import html
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -129,7 +130,9 @@ def parse_date(value: str | None) -> datetime | None:
     first = datetime(datetime.now(UTC).year, 1, 1)
     for text in candidates:
         try:
-            parsed = dateparser.parse(text, default=first)
+            with warnings.catch_warnings():  # "NZ", "EST5": an unknown zone name is read as UTC
+                warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+                parsed = dateparser.parse(text, default=first)
         except (ValueError, OverflowError):
             continue
         if parsed is not None:
