@@ -33,7 +33,7 @@ from typing import Any
 
 from tracker.names import fold
 from tracker.parsers import Parsed
-from tracker.parsers.jsonbody import BadBody, expect, load_json
+from tracker.parsers.jsonbody import BadBody, expect, load_json, loose_object, loose_text
 from tracker.records import RegistrationRecord
 
 SOURCE = "eudamed"
@@ -107,12 +107,10 @@ class _Fields:
 
     def text(self, key: str) -> str:
         """The stripped text of ``row[key]``; "" when absent or of the wrong type."""
-        value = self.row.get(key)
-        if value is None or isinstance(value, str):
-            return (value or "").strip()
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        return self._drop(key, "text", value)
+        try:
+            return loose_text(self.row.get(key), key)
+        except BadBody as exc:
+            return self._drop(str(exc))
 
     def code(self, key: str) -> Any:
         """``row[key]`` when it is a code object, a code string or absent; None (said) else."""
@@ -120,20 +118,20 @@ class _Fields:
         inner = value.get("code") if isinstance(value, dict) else value
         if inner is None or isinstance(inner, str):
             return value
-        self._drop(f"{key}.code" if isinstance(value, dict) else key, "a code", inner)
+        self._drop(f"{f'{key}.code' if isinstance(value, dict) else key}: expected a code, "
+                   f"got {type(inner).__name__}")
         return None
 
     def block(self, key: str) -> dict[str, Any]:
         """``row[key]`` when it is an object; ``{}`` when absent or of the wrong type (said)."""
-        value = self.row.get(key)
-        if value is None or isinstance(value, dict):
-            return value or {}
-        self._drop(key, "an object", value)
-        return {}
+        try:
+            return loose_object(self.row.get(key), key)
+        except BadBody as exc:
+            self._drop(str(exc))
+            return {}
 
-    def _drop(self, key: str, wanted: str, value: Any) -> str:
-        self.problems.append(f"{self.where}: {key}: expected {wanted}, got {type(value).__name__}; "
-                             "field dropped")
+    def _drop(self, said: str) -> str:
+        self.problems.append(f"{self.where}: {said}; field dropped")
         return ""
 
 

@@ -67,3 +67,23 @@ def expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
     if isinstance(value, kinds) and (not is_bool or bool in kinds):
         return value
     raise BadBody(f"{where}: expected {' or '.join(k.__name__ for k in kinds)}, got {type(value).__name__}")
+
+
+def loose_text(value: Any, where: str) -> str:
+    """A text field as these APIs send it: a string (stripped), or a number read as its
+    digits (``2`` -> ``"2"``); absent (null) is ``""``. Any other type (object, list,
+    boolean) raises :class:`BadBody` ``"<where>: expected text, got <type>"``, which a parser
+    reports as a dropped field."""
+    if value is None or isinstance(value, str):
+        return (value or "").strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise BadBody(f"{where}: expected text, got {type(value).__name__}")
+
+
+def loose_object(value: Any, where: str) -> dict[str, Any]:
+    """An object field; absent (null) is ``{}``; any other type raises :class:`BadBody`
+    ``"<where>: expected an object, got <type>"``."""
+    if value is None or isinstance(value, dict):
+        return value or {}
+    raise BadBody(f"{where}: expected an object, got {type(value).__name__}")

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tracker.parsers import Parsed
 from tracker.parsers.fda_list import submission_kind
-from tracker.parsers.jsonbody import BadBody, expect, load_json
+from tracker.parsers.jsonbody import BadBody, expect, load_json, loose_object, loose_text
 from tracker.records import ProductCodeRecord, RegistrationRecord
 
 SOURCES = {"510k": "openfda_510k", "pma": "openfda_pma", "classification": "openfda_classification"}
@@ -175,24 +175,22 @@ class _Fields:
     def text(self, key: str, block: str = "") -> str | None:
         """The stripped text of ``item[key]`` (of ``item[block][key]`` when ``block`` is
         given); None when absent, empty or of the wrong type."""
-        value = (self._block(block) if block else self.item).get(key)
-        if value is None or isinstance(value, str):
-            return (value or "").strip() or None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        self._drop(f"{block}.{key}" if block else key, "text", value)
-        return None
+        name = f"{block}.{key}" if block else key
+        try:
+            return loose_text((self._block(block) if block else self.item).get(key), name) or None
+        except BadBody as exc:
+            self._drop(str(exc))
+            return None
 
     def _block(self, key: str) -> dict[str, Any]:
         """``item[key]`` when it is an object; ``{}`` when absent or of the wrong type."""
-        value = self.item.get(key)
-        if value is None or isinstance(value, dict):
-            return value or {}
-        self._drop(key, "an object", value)
-        return {}
+        try:
+            return loose_object(self.item.get(key), key)
+        except BadBody as exc:
+            self._drop(str(exc))
+            return {}
 
-    def _drop(self, name: str, wanted: str, value: Any) -> None:
-        said = f"{name}: expected {wanted}, got {type(value).__name__}"
+    def _drop(self, said: str) -> None:
         if said not in self.dropped:  # a bad block is said once, not once per field read from it
             self.dropped.append(said)
 
