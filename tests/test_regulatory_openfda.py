@@ -160,6 +160,8 @@ GOOD_510K = {"k_number": "K243548", "applicant": "Aidoc Medical, Ltd.", "device_
     (b'{"meta": {}, "results": true}', "no results list"),
     (b"[" * 100_000, "nested too deeply"),
     (b'{"meta": {}, "results": []}\xff', "not UTF-8"),
+    pytest.param(b'{"meta": {"results": {"total": ' + b"9" * 5000 + b'}}, "results": []}',
+                 "a number too long to read", id="integer-of-5000-digits"),
 ])
 @pytest.mark.parametrize("parse", [parse_510k, parse_pma, parse_classification])
 def test_wrong_shapes_are_problems_not_crashes(parse, body: bytes, problem: str) -> None:  # type: ignore[no-untyped-def]

@@ -64,6 +64,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tracker.jsontext import JsonError, strict_loads
 from tracker.names import normalize_company
 
 OBJECT_KEYS = ("affiliations", "affiliation", "agency", "funder", "text")
@@ -308,10 +309,6 @@ class _Identified(Protocol):
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _no_constant(name: str) -> Any:
-    raise BadLine(f"not valid JSON (non-standard constant {name})")
-
-
 def _lone_surrogate(value: Any) -> bool:
     """Whether a string anywhere in a parsed line holds an unpaired surrogate (only a
     ``\\uD800``-style escape can put one there). Iterative: a line may nest deeply."""
@@ -341,15 +338,9 @@ def _parse_line(raw: bytes) -> dict[str, Any] | None:
     if not text.strip():
         return None
     try:
-        obj = json.loads(text, parse_constant=_no_constant)
-    except RecursionError:
-        raise BadLine("not valid JSON (nested too deeply)") from None
-    except json.JSONDecodeError as exc:
-        raise BadLine(f"not valid JSON ({exc.msg})") from None
-    except BadLine:
-        raise
-    except ValueError:  # Python reads no integer of more than 4,300 digits
-        raise BadLine("not valid JSON (a number too long to read)") from None
+        obj = strict_loads(text)
+    except JsonError as exc:
+        raise BadLine(f"not valid JSON ({exc})") from None
     if not isinstance(obj, dict):
         raise BadLine("a line must hold a JSON object")
     if "\\u" in text and _lone_surrogate(obj):

@@ -5,10 +5,8 @@ through :func:`load_json`, which raises :class:`BadBody` (a ``ValueError``) for:
 
 - a body larger than ``max_bytes`` (default :data:`MAX_JSON_BYTES`);
 - bytes that are not UTF-8 (a UTF-8 byte order mark is accepted);
-- text that is not JSON, or uses the non-standard constants ``NaN``/``Infinity``, or a
-  number too large for a float (``1e400``);
-- nesting deeper than the parser's recursion limit (100,000 ``[`` in a row is a
-  ``RecursionError`` in :mod:`json`; here it is a reported problem).
+- text that is not strict JSON (``tracker.jsontext.strict_loads``: no ``NaN``/``Infinity``,
+  no ``1e400``, no recursion crash on deep nesting).
 
 Shapes are then checked by each parser (pydantic models or :func:`expect`), so a field of the
 wrong type is a problem with its name, never a ``TypeError`` deep in a parser.
@@ -16,9 +14,9 @@ wrong type is a problem with its name, never a ``TypeError`` deep in a parser.
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
+
+from tracker.jsontext import JsonError, strict_loads
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 """The largest JSON body read (64 MiB): far above any real page of these APIs (an openFDA
@@ -27,17 +25,6 @@ page of 1,000 records is about 5 MB), small enough that a runaway body cannot ex
 
 class BadBody(ValueError):
     """A body that cannot be read as JSON; the message says why in one line."""
-
-
-def _no_constant(name: str) -> Any:
-    raise BadBody(f"not valid JSON: non-standard constant {name}")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):  # 1e400: valid JSON, but no float holds it
-        raise BadBody(f"number {text[:20]} is out of range")
-    return value
 
 
 def load_json(body: bytes | str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
@@ -52,11 +39,9 @@ def load_json(body: bytes | str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     else:
         text = body.removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
-    except RecursionError:
-        raise BadBody("not valid JSON: nested too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise BadBody(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        return strict_loads(text)
+    except JsonError as exc:
+        raise BadBody(f"not valid JSON: {exc}") from None
 
 
 def expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
