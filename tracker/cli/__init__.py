@@ -7,6 +7,7 @@ from tracker.cli import (  # noqa: F401
     companies,
     core,
     crawl,
+    digest,
     evaluate,
     grading,
     linking,
@@ -15,7 +16,9 @@ from tracker.cli import (  # noqa: F401
     nightly,
     platforms,
     products,
+    report,
     review,
+    search,
     tui,
 )
 from tracker.cli.app import app

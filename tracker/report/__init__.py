@@ -1,0 +1,1 @@
+"""The self-contained HTML report: figures built from the store only, each with its definition and provenance."""
