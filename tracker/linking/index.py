@@ -1,4 +1,5 @@
-"""faiss indexes keyed by database ids, saved beside a metadata file.
+"""faiss indexes keyed by database ids, saved beside a metadata file, and the paper index
+for semantic search (the saved one, or one built from the store alone: ``paper_index``).
 
 Exact inner-product search (``IndexFlatIP`` on normalised vectors, i.e. cosine) up to
 ``APPROX_MIN`` vectors; past that an HNSW graph, which benchmarks/linking.py shows to be
@@ -10,7 +11,9 @@ adding a paper twice replaces it. Searches run on the GPU when faiss has one.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +22,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from tracker.config import Settings
+
+log = logging.getLogger(__name__)
 
 APPROX_MIN = 50_000
 """Vectors from which an HNSW index replaces exact search. benchmarks/linking.py (2 CPU
@@ -161,17 +166,140 @@ def index_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "index"
 
 
+STORE_EMBED_LIMIT = 2000
+"""At most this many papers are embedded when the paper index is built from the store (the
+rest of a store that ``tracker process`` never embedded is left out, and logged)."""
+
+_STORE_INDEXES: weakref.WeakKeyDictionary[Any, dict[str, tuple[tuple[Any, ...], VectorIndex]]] = (
+    weakref.WeakKeyDictionary())
+"""Indexes built from a store, per engine and model, with the store state they were built on."""
+
+
+def indexed_papers_query() -> Any:
+    """The papers ``tracker process`` keeps in the paper index: those whose ``LinkState`` says
+    they passed the radiology-AI filter (``relevant``; the linker embeds exactly these)."""
+    from sqlmodel import col, select
+
+    from tracker.db.models import LinkState, Publication
+
+    return (select(Publication.id, Publication.title, Publication.abstract)  # type: ignore[call-overload]
+            .join(LinkState, LinkState.publication_id == Publication.id)  # type: ignore[arg-type]
+            .where(LinkState.relevant == True)  # type: ignore[arg-type]  # noqa: E712
+            .order_by(col(Publication.id)))
+
+
+def _store_state(engine: Any) -> tuple[Any, ...]:
+    """How many papers are indexed and when the last was linked: a rebuilt index is needed
+    when either moves."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from tracker.db.engine import session
+    from tracker.db.models import LinkState
+
+    with session(engine) as s:
+        row = s.exec(select(func.count(), func.max(LinkState.linked_at), func.max(LinkState.publication_id))  # type: ignore[call-overload]
+                     .where(LinkState.relevant == True)).one()  # noqa: E712
+    return tuple(row)
+
+
+def build_store_index(engine: Any, embedder: Any, *, embed_limit: int = STORE_EMBED_LIMIT
+                      ) -> VectorIndex | None:
+    """The paper index built from the store alone: the indexed papers (``indexed_papers_query``)
+    with their vectors from the store's embedding cache (the text the linker embeds, keyed by
+    its hash and the model), embedding at most ``embed_limit`` papers the cache lacks (through
+    the embedder, so they are cached for next time). ``None`` when the store has no indexed
+    paper."""
+    from tracker.contract import PaperRecord
+    from tracker.db.engine import session
+    from tracker.embeddings import SqlVectorCache, text_hash
+
+    with session(engine) as s:
+        rows = s.exec(indexed_papers_query()).all()
+    if not rows:
+        return None
+    texts = {int(pid): PaperRecord.model_construct(title=title or "", abstract=abstract or "").text
+             for pid, title, abstract in rows}
+    texts = {pid: text for pid, text in texts.items() if text}
+    hashes = {pid: text_hash(text) for pid, text in texts.items()}
+    found = SqlVectorCache(engine).get_many(sorted(set(hashes.values())), embedder.model_name)
+    missing = [pid for pid, digest in hashes.items() if digest not in found]
+    embed_now, left_out = missing[:embed_limit], missing[embed_limit:]
+    if embed_now:
+        vectors = embedder.embed([texts[pid] for pid in embed_now])
+        found.update({hashes[pid]: vector for pid, vector in zip(embed_now, vectors, strict=True)})
+    log.info("paper index from the store: %d papers, %d vectors from the cache, %d embedded now, "
+             "%d left out (over the limit of %d)", len(texts), len(texts) - len(missing),
+             len(embed_now), len(left_out), embed_limit)
+    ids = [pid for pid in texts if hashes[pid] in found]
+    if not ids:
+        return None
+    matrix = np.stack([found[hashes[pid]] for pid in ids]).astype(np.float32)
+    index = VectorIndex(int(matrix.shape[1]), model=embedder.model_name)
+    index.add(ids, matrix)
+    return index
+
+
+def _file_index_fits(index: VectorIndex | None, engine: Any, model: str) -> bool:
+    """The saved index is this model's and holds exactly the store's indexed papers (an index
+    left by another store, or an older state of this one, does not)."""
+    if index is None or index.count == 0 or index.model != model:
+        return False
+    from tracker.db.engine import session
+
+    with session(engine) as s:
+        wanted = {int(row[0]) for row in s.exec(indexed_papers_query()).all()}
+    return set(index.ids().tolist()) == wanted
+
+
+def paper_index(engine: Any, settings: Settings, embedder: Any) -> tuple[VectorIndex | None, str]:
+    """The paper index for ``engine`` and where it came from (``file`` or ``store``): the one
+    ``tracker process`` saved under ``DATA_DIR/index`` when it fits this store and model, else
+    one built from the store (``build_store_index``), kept per process until the store's
+    indexed papers change."""
+    engine = getattr(engine, "engine", engine)  # a Connection: its Engine
+    saved = VectorIndex.load(index_dir(settings) / "papers.faiss")
+    if _file_index_fits(saved, engine, embedder.model_name):
+        return saved, "file"
+    state = _store_state(engine)
+    per_model = _STORE_INDEXES.setdefault(engine, {})
+    cached = per_model.get(embedder.model_name)
+    if cached is not None and cached[0] == state:
+        return cached[1], "store"
+    built = build_store_index(engine, embedder)
+    if built is not None:
+        per_model[embedder.model_name] = (state, built)
+    return built, "store"
+
+
+def index_available(engine: Any, settings: Settings) -> str | None:
+    """``None`` when a paper index can be had for ``engine`` without loading anything heavy
+    (faiss and sentence-transformers installed, and a saved index or papers the linker
+    indexed), else why not."""
+    import importlib.util
+
+    for module in ("faiss", "sentence_transformers"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed"
+    engine = getattr(engine, "engine", engine)
+    if _store_state(engine)[0]:
+        return None
+    return "no paper index yet (built by `tracker process`)"
+
+
 def search_papers(engine: Any, settings: Settings, query: str, k: int = 20) -> list[tuple[int, float]]:
     """Semantic search over the stored papers: ``(publication_id, cosine)``, best first.
 
-    Uses the papers index that ``tracker process`` maintains (papers that passed the
-    radiology-AI filter or name a product); empty when no index exists yet."""
+    Searches the papers ``tracker process`` indexes (those that passed the radiology-AI filter)
+    through ``paper_index``: the saved index when it fits this store, else one built from the
+    store's embedding cache, so any database URL works without the data folder. Empty when
+    the store has no indexed paper. The query itself is embedded without the cache."""
     from tracker.embeddings import Embedder
 
-    index = VectorIndex.load(index_dir(settings) / "papers.faiss")
-    if index is None or index.count == 0 or not query.strip():
+    if not query.strip():
         return []
-    embedder = Embedder.from_settings(settings, engine=engine)
-    if index.model != embedder.model_name:
+    embedder = Embedder.from_settings(settings, engine=getattr(engine, "engine", engine))
+    index, _ = paper_index(engine, settings, embedder)
+    if index is None or index.count == 0:
         return []
-    return index.search(embedder.embed([query.strip()]), k)[0]
+    return index.search(embedder.encode([query.strip()]), k)[0]

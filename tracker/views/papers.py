@@ -47,6 +47,11 @@ class PaperHit:
     products: list[str] = field(default_factory=list)
     score: float | None = None
     url: str = ""
+    """The paper's page: PubMed, else its DOI, else the stored source URL (``paper_url``)."""
+    pmid: str | None = None
+    doi: str | None = None
+    source_url: str = ""
+    """The URL the store recorded the paper from (provenance)."""
 
 
 @dataclass
@@ -115,7 +120,8 @@ def _conditions(session: Session, q: PaperQuery, decisions: Decisions) -> list[A
 
 
 def _hits(session: Session, rows: Any, decisions: Decisions) -> list[PaperHit]:
-    hits = [PaperHit(pid, title, year, journal or "", None, None, url=paper_url(pmid, doi, url))
+    hits = [PaperHit(pid, title, year, journal or "", None, None, url=paper_url(pmid, doi, url, pid),
+                     pmid=pmid, doi=doi, source_url=url or "")
             for pid, title, year, journal, pmid, doi, url in rows]
     if not hits:
         return hits
@@ -162,11 +168,24 @@ def semantic_ids(session: Session, *, settings: Settings, text: str, k: int) -> 
         return f"semantic search unavailable ({exc.msg})"
     try:
         found = search_papers(session.get_bind(), settings, text, k)
+    except ImportError as exc:
+        return f"semantic search unavailable ({exc.msg})"
     except (FileNotFoundError, OSError, RuntimeError, ValueError) as exc:
         return f"semantic search unavailable ({exc})"
     if not found:
         return "semantic search: no paper index yet (built by `tracker process`)"
     return [(int(pid), float(score)) for pid, score in found]
+
+
+def semantic_available(session: Session, *, settings: Settings) -> str | None:
+    """``None`` when semantic search can run on this store (a paper index can be had: see
+    ``tracker.linking.index.index_available``), else why not; loads no model."""
+    try:
+        from tracker.linking.index import index_available
+    except ImportError as exc:
+        return f"semantic search unavailable ({exc.msg})"
+    reason = index_available(session.get_bind(), settings)
+    return None if reason is None else f"semantic search unavailable: {reason}"
 
 
 def search_semantic(session: Session, *, query: PaperQuery, settings: Settings) -> PaperPage:

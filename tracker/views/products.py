@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session
 from tracker.db.models import Company, Product, Registration
 from tracker.evidence.effective import EvidenceSet, evidence_set
 from tracker.evidence.vocabulary import LEVELS, rank
+from tracker.products.tasks import TaskMatch, match_tasks
 from tracker.store.universe import counted
 from tracker.views.ownership import Ownership, load_ownership
 
@@ -42,17 +46,58 @@ class ProductRow:
     product_type: str = ""
     family: str = ""
     composed: bool = False
+    findings: list[str] = field(default_factory=list)
+    """The findings its sources state (``Product.findings``), as stored."""
+    task_matches: list[TaskMatch] = field(default_factory=list)
+    """Its clinical tasks (``tracker.products.tasks``), each with the rule and words that named it."""
+
+    @property
+    def tasks(self) -> list[str]:
+        return [m.label for m in self.task_matches]
 
     def text(self) -> str:
         """What the free-text filter searches (folded)."""
         return " ".join([self.name, self.slug, self.company, self.owner, self.modality,
                          self.subspecialty, self.product_type, self.family, self.kind,
-                         self.ce_class, self.fda_pathway]).casefold()
+                         self.ce_class, self.fda_pathway, *self.findings, *self.tasks]).casefold()
 
 
 def _ce_rank(value: str | None) -> int:
     value = (value or "").replace("Class", "").strip()
     return CE_ORDER.index(value) if value in CE_ORDER else -1
+
+
+def findings_list(value: Any) -> list[str]:
+    """A stored ``Product.findings`` value as a list of non-empty strings (a JSON column of
+    scraped text: anything else in it is dropped)."""
+    if not isinstance(value, list):
+        return []
+    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
+
+
+@lru_cache(maxsize=256)
+def _finding_pattern(query: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(query) + r"(?!\w)", re.IGNORECASE)
+
+
+def has_finding(row: ProductRow, query: str) -> bool:
+    """The one rule for "this product is for this finding or task" (the TUI's finding filter,
+    ``compare.task_products``, the report's per-task comparison): ``query`` matches one of
+    its clinical tasks or its stated findings (``finding_matches``)."""
+    return finding_matches(query, [*row.tasks, *row.findings])
+
+
+def finding_matches(query: str, findings: Iterable[str]) -> bool:
+    """The one rule for "has this finding" (the finding filter, ``compare.task_products``):
+    an element equals ``query`` ignoring case and surrounding space, or contains it as whole
+    words (``"LVO"`` matches ``"Suspected LVO"``, not ``"LVOX"``). An empty query matches
+    nothing."""
+    wanted = " ".join(query.split())
+    if not wanted:
+        return False
+    folded = wanted.casefold()
+    pattern = _finding_pattern(wanted)
+    return any(" ".join(f.split()).casefold() == folded or pattern.search(f) for f in findings)
 
 
 def _registration_facts(session: Session) -> dict[int, dict[str, Any]]:
@@ -78,6 +123,34 @@ def _registration_facts(session: Session) -> dict[int, dict[str, Any]]:
     return facts
 
 
+def _device_names(session: Session) -> dict[int, list[str]]:
+    """Per product: the distinct device names of its registrations (what its tasks are read from)."""
+    names: dict[int, list[str]] = {}
+    rows = session.execute(select(Registration.product_id, Registration.device_name)
+                           .where(Registration.product_id.is_not(None))  # type: ignore[union-attr]
+                           .distinct())
+    for product_id, device_name in rows:
+        if device_name:
+            names.setdefault(product_id, []).append(device_name)
+    return {pid: sorted(found) for pid, found in names.items()}
+
+
+def _tasks_of(name: str, display: str, device_names: list[str], findings: list[str]) -> list[TaskMatch]:
+    return match_tasks([("name", name), ("display_name", display),
+                        *(("device_name", d) for d in device_names),
+                        *(("finding", f) for f in findings)])
+
+
+def product_tasks(session: Session, *, include_systems: bool = False) -> dict[int, list[TaskMatch]]:
+    """Each product's clinical tasks with why (``tracker.products.tasks``), from its name,
+    display name, registrations' device names and stated findings."""
+    device_names = _device_names(session)
+    query = select(Product.id, Product.name, Product.display_name, Product.findings
+                   ).where(counted(include_systems))
+    return {pid: _tasks_of(name, display or "", device_names.get(pid, []), findings_list(findings))
+            for pid, name, display, findings in session.execute(query)}
+
+
 def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
                  ownership: Ownership | None = None, include_systems: bool = False) -> list[ProductRow]:
     """Every AI software product (imaging systems too with ``include_systems``), ordered by
@@ -86,13 +159,15 @@ def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
     ownership = ownership or load_ownership(session)
     companies = dict(session.execute(select(Company.id, Company.name)).all())  # type: ignore[arg-type]
     facts = _registration_facts(session)
+    device_names = _device_names(session)
     rows: list[ProductRow] = []
     query = select(Product.id, Product.slug, Product.display_name, Product.name, Product.company_id,
                    Product.modality, Product.subspecialty, Product.source_url, Product.kind,
-                   Product.product_type, Product.family, Product.composed).where(counted(include_systems))
+                   Product.product_type, Product.family, Product.composed, Product.findings
+                   ).where(counted(include_systems))
     for (pid, slug, display, name, company_id, modality, subspecialty, url, kind, product_type, family,
-         composed) in session.execute(query):
-        name = display or name
+         composed, findings) in session.execute(query):
+        raw_name, name = name, display or name
         f = facts.get(pid, {})
         ev = evidence.products.get(pid)
         owner_id = ownership.ultimate_parent(company_id)
@@ -105,7 +180,10 @@ def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
             first_registration=f.get("first"), last_registration=f.get("last"),
             counts=dict(ev.counts) if ev else {}, papers=len(ev.papers) if ev else 0,
             highest=ev.highest if ev else None, source_url=url or "", kind=kind or "software",
-            product_type=product_type or "", family=family or "", composed=bool(composed)))
+            product_type=product_type or "", family=family or "", composed=bool(composed),
+            findings=findings_list(findings),
+            task_matches=_tasks_of(raw_name, display or "", device_names.get(pid, []),
+                                   findings_list(findings))))
     rows.sort(key=lambda r: (r.company.casefold(), r.name.casefold()))
     return rows
 
@@ -128,9 +206,13 @@ SORT_KEYS: dict[str, Any] = {
 """Sort keys by column key (the TUI's column keys are the same)."""
 
 
-def filter_rows(rows: list[ProductRow], *, text: str = "", min_level: str | None = None) -> list[ProductRow]:
+def filter_rows(rows: list[ProductRow], *, text: str = "", min_level: str | None = None,
+                subspecialty: str | None = None, product_type: str | None = None,
+                finding: str | None = None) -> list[ProductRow]:
     """Rows whose fields contain every word of ``text`` and whose highest level is at least
-    ``min_level``. A word ``level>=3`` in the text sets the minimum too."""
+    ``min_level``. A word ``level>=3`` in the text sets the minimum too. ``subspecialty``
+    and ``product_type`` keep rows whose value is that one (ignoring case); ``finding``
+    keeps rows with that finding or task (``has_finding``). ``None`` leaves a filter off."""
     words = []
     for word in text.casefold().split():
         if word.startswith("level>="):
@@ -138,8 +220,13 @@ def filter_rows(rows: list[ProductRow], *, text: str = "", min_level: str | None
         else:
             words.append(word)
     floor = rank(min_level) if min_level else -1
+    sub = subspecialty.strip().casefold() if subspecialty is not None else None
+    kind = product_type.strip().casefold() if product_type is not None else None
     return [r for r in rows if all(w in r.text() for w in words)
-            and (floor < 0 or rank(r.highest) >= floor)]
+            and (floor < 0 or rank(r.highest) >= floor)
+            and (sub is None or r.subspecialty.strip().casefold() == sub)
+            and (kind is None or r.product_type.strip().casefold() == kind)
+            and (finding is None or has_finding(r, finding))]
 
 
 def sort_rows(rows: list[ProductRow], *, key: str, reverse: bool = False) -> list[ProductRow]:
