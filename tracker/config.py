@@ -188,6 +188,14 @@ class Settings(BaseSettings):
     """Texts per batch when the embedding model encodes (linker and grader alike); larger
     batches are faster on a GPU with the memory for them."""
 
+    digest_hook: str | None = None
+    """Command the nightly runs after writing the digest (mail, a chat webhook): split like a
+    shell line but run without a shell; ``{md}``, ``{html}``, ``{json}`` become the digest's
+    paths, else the Markdown path is appended (docs/digest.md). Unset: no delivery."""
+
+    digest_hook_timeout: float = Field(default=120.0, gt=0)
+    """Seconds the digest hook may run before it is stopped and reported as failed."""
+
     @field_validator("reviewer", mode="after")
     @classmethod
     def _reviewer(cls, value: str) -> str:

@@ -170,6 +170,9 @@ class Registration(Collected, table=True):
     status: str | None = None
     summary_url: str | None = None
     extra: Any = _json(dict)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True),
+                                 nullable=False, index=True)
+    """When the store first recorded it (``fetched_at`` moves on each re-fetch; this never does)."""
 
 
 class Publication(SQLModel, table=True):
@@ -251,6 +254,9 @@ class CompanyEvent(SQLModel, table=True):
     source: str = ""
     source_url: str = ""
     fetched_at: datetime = _ts()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True),
+                                 nullable=False, index=True)
+    """When the store first recorded it (never moved by a later update)."""
 
 
 class PaperProductLink(SQLModel, table=True):
@@ -314,7 +320,9 @@ class EvidenceGrade(SQLModel, table=True):
     cues: Any = _json(list)
     needs_review: bool = False
     model_version: str = ""
-    created_at: datetime = _ts()
+    created_at: datetime = _ts()  # when last graded
+    previous_level: str | None = None  # the level before the last automatic change
+    level_changed_at: datetime | None = _ts(nullable=True)  # when the grader last changed the level
 
 
 class Override(SQLModel, table=True):
@@ -328,6 +336,18 @@ class Override(SQLModel, table=True):
     value: Any = _json()
     author: str
     reason: str = ""
+    created_at: datetime = _ts()
+
+
+class Watch(SQLModel, table=True):
+    """A watched product (its slug), company (its normalized name) or keyword query; the
+    digest gives what changed about it a section of its own (``tracker watch``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # product | company | query
+    value: str  # product slug | company normalized name | the query as typed
+    label: str = ""  # the name shown (product display name, company name, the query)
+    author: str = ""
     created_at: datetime = _ts()
 
 

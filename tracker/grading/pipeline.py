@@ -96,13 +96,19 @@ def _vendors(session: Session, publication_ids: list[int]) -> dict[int, list[str
 
 
 def _save(session: Session, row: EvidenceGrade | None, pub_id: int, grade: Grade) -> bool:
+    """Write one grade; returns whether it is new. When a regrade changes an existing
+    grade's level, the old level goes to ``previous_level`` and the time to
+    ``level_changed_at`` (the digest's "level changes"); an unchanged level keeps both."""
     new = row is None
+    now = datetime.now(UTC)
+    if row is not None and row.level != grade.level:
+        row.previous_level, row.level_changed_at = row.level, now
     row = row or EvidenceGrade(publication_id=pub_id)
     for name in ("level", "confidence", "prospective", "multicentre", "multinational",
                  "reader_study", "rct", "sample_size", "vendor_independent", "cues",
                  "needs_review", "model_version", "relevance", "relevance_reason"):
         setattr(row, name, getattr(grade, name))
-    row.created_at = datetime.now(UTC)
+    row.created_at = now
     session.add(row)
     return new
 

@@ -1,4 +1,5 @@
-"""The nightly job: crawl every enabled source, process what is new, export, report.
+"""The nightly job: crawl every enabled source, process what is new, export, write the digest
+of what changed since the previous successful run (and run the delivery hook), report.
 
 - One run at a time per store and per data directory (``tracker.jobs.locks``): OS file
   locks (beside the SQLite file, and ``data_dir/nightly.lock``) that the kernel releases
@@ -7,6 +8,8 @@
   the next run.
 - Each spider runs in its own process; one failing source does not stop the others.
 - Watermarks advance only when a source's crawl succeeded (see ``spiders.pipelines``).
+- The digest goes beside the exports; a failing delivery hook is a failed ``digest_hook``
+  step (logged), the digest files stay.
 - Exit status is non-zero when any source or step failed.
 """
 
@@ -24,6 +27,7 @@ from sqlmodel import select
 
 from tracker.db.engine import open_store, session
 from tracker.db.models import CrawlRun, SourceRun
+from tracker.jobs import steps as job_steps
 from tracker.jobs.crawl import SpiderResult, crawl_sources, expand_sources
 from tracker.jobs.locks import AlreadyRunning, nightly_lock
 from tracker.jobs.steps import BEFORE_CRAWL, PROCESS_STEPS, Step, call_step, step_name
@@ -49,6 +53,7 @@ class NightlyReport:
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     exports: dict[str, int] = field(default_factory=dict)
     export_dir: str | None = None
+    digest: dict[str, Any] = field(default_factory=dict)  # paths, counts, period (tracker.digest)
     log_path: str | None = None
 
     @property
@@ -164,10 +169,34 @@ def _run_locked(settings: Settings, *, kind: str, env: dict[str, str], replay: b
     except Exception as exc:
         log.exception("export failed")
         report.steps["export"] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    _write_digest(report, engine, settings, folder, progress)
     report.finished_at = utcnow()
     _finish(engine, report, data_dir)
     engine.dispose()
     return report
+
+
+def _write_digest(report: NightlyReport, engine: Engine, settings: Settings, folder: Path,
+                  progress: Progress) -> None:
+    """The digest step, then the delivery hook when the digest was written; each failure is
+    logged and reported as a failed step (``digest``, ``digest_hook``), never raised."""
+    progress("digest")
+    try:
+        report.digest = job_steps.digest(engine, settings, folder=folder)
+        report.steps["digest"] = {"status": "ok", "items": report.digest["items"],
+                                  "watched": report.digest["counts"].get("watched", 0)}
+    except Exception as exc:
+        log.exception("digest failed")
+        report.steps["digest"] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+        return
+    if not settings.digest_hook:
+        return
+    progress("digest hook")
+    try:
+        report.steps["digest_hook"] = {"status": "ok", **job_steps.deliver_digest(settings, report.digest["paths"])}
+    except Exception as exc:
+        log.error("digest hook failed: %s", exc)
+        report.steps["digest_hook"] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _finish(engine: Engine, report: NightlyReport, data_dir: Path) -> None:
@@ -197,5 +226,7 @@ def format_report(report: NightlyReport) -> str:
         lines.append(f"  step {name:<19} {step.get('status')}  {figures}")
     if report.export_dir:
         lines.append(f"  exports in {report.export_dir}")
+    if report.digest.get("paths"):
+        lines.append(f"  digest: {report.digest['paths']['md']} ({report.digest['items']} changes)")
     lines.append(f"  log: {report.log_path}")
     return "\n".join(lines)

@@ -12,7 +12,8 @@ Where they run:
   and the nightly job (``resolve_products``: the store holds products, not raw rows, and the
   literature queries and news resolution need them);
 - ``PROCESS_STEPS``: ``tracker process`` and the nightly job after crawling, in order
-  (linking before grading: vendor independence uses the linked product's company).
+  (linking before grading: vendor independence uses the linked product's company);
+- ``digest`` then ``deliver_digest``: the nightly job, after the export.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import Engine
 
     from tracker.config import Settings
@@ -79,6 +82,24 @@ def platforms(engine: Engine, settings: Settings) -> dict[str, Any]:
 
     with session(engine) as s:
         return platforms_step(s)
+
+
+def digest(engine: Engine, settings: Settings, *, folder: Path) -> dict[str, Any]:
+    """Write the digest of what changed since the previous successful nightly run into
+    ``folder`` (the run's export folder); its paths and counts for the report."""
+    from tracker.digest.run import write_digest
+
+    return write_digest(engine, settings, folder=folder)
+
+
+def deliver_digest(settings: Settings, paths: dict[str, str]) -> dict[str, Any]:
+    """Run the ``digest_hook`` command with the digest's paths (``tracker.digest.hook``);
+    raises ``HookError`` when it fails."""
+    from tracker.digest.hook import run_hook
+
+    if not settings.digest_hook:
+        return {"skipped": "no digest_hook set"}
+    return run_hook(settings.digest_hook, paths, timeout=settings.digest_hook_timeout)
 
 
 BEFORE_CRAWL: list[Step] = [seed_events]

@@ -2,7 +2,8 @@
 
 A paper is (re)linked when it has no ``LinkState``, when its content changed, or when the
 linker version, the embedding model or the product catalogue changed (``model_version``).
-Its automatic ``PaperProductLink`` and ``PaperMention`` rows are replaced, and its relevance
+Its automatic ``PaperProductLink`` and ``PaperMention`` rows are replaced (a pair linked again
+keeps its first ``created_at``, so a relink is not a new link), and its relevance
 (``tracker.nlp.relevance``) is kept on the ``LinkState``; ``Override`` rows (people's
 decisions) are never touched. Papers that name a product or pass the radiology-AI filter
 are embedded (through the cache) and kept in the papers index for semantic search; the
@@ -107,6 +108,11 @@ def _link_each(linker: Linker, papers: list[PaperRecord], figures: dict[str, Any
 def _store(engine: Engine, results: list[PaperResult], digests: dict[Any, str], version: str) -> None:
     ids = [r.paper.db_id for r in results if r.paper.db_id is not None]
     with session(engine) as s:
+        # a pair that stays linked keeps when it was first linked (the digest's "new links")
+        first_linked = {(pub, prod): at for pub, prod, at in s.exec(
+            select(PaperProductLink.publication_id, PaperProductLink.product_id,  # type: ignore[call-overload]
+                   PaperProductLink.created_at)
+            .where(col(PaperProductLink.publication_id).in_(ids))).all()}
         s.exec(delete(PaperProductLink).where(col(PaperProductLink.publication_id).in_(ids)))  # type: ignore[call-overload]
         s.exec(delete(PaperMention).where(col(PaperMention.publication_id).in_(ids)))  # type: ignore[call-overload]
         for result in results:
@@ -116,7 +122,8 @@ def _store(engine: Engine, results: list[PaperResult], digests: dict[Any, str], 
             for link in result.links:
                 s.add(PaperProductLink(publication_id=pid, product_id=int(link.product),
                                        score=link.score, method=link.method,
-                                       evidence=link.evidence[:2000], model_version=version))
+                                       evidence=link.evidence[:2000], model_version=version,
+                                       created_at=first_linked.get((pid, int(link.product))) or utcnow()))
             for mention in result.mentions:
                 s.add(PaperMention(publication_id=pid, product_id=int(mention.product),
                                    role=mention.role, score=mention.score,

@@ -5,6 +5,8 @@ The key is the event type, the resolved company ids and, for ownership events
 funding, partnership) add the year, since they recur. Saving the same event again changes
 nothing. An extracted event never overwrites a seeded, manual or confirmed one: it is left
 as it is (and counted ``UNCHANGED``); a seed row replaces an extracted one with the same key.
+An event's ``created_at`` is when the store first recorded it (set on insert, never changed by
+an update, unlike ``fetched_at``): the digest's "new market events" read it.
 
 Company names become companies through a ``CompanyLookup``: the one passed in, else the one
 built for the session by the factory a higher layer installed in ``session.info`` (the
@@ -22,7 +24,7 @@ from typing import Any, Protocol
 from sqlmodel import Session, select
 
 from tracker.db.models import Company, CompanyEvent, NewsItem
-from tracker.records import EventRecord
+from tracker.records import EventRecord, utcnow
 from tracker.store import Outcome, register_saver
 from tracker.store.companies import get_or_create_company
 
@@ -104,7 +106,8 @@ def upsert_event(session: Session, *, record: EventRecord,
     if row is None:
         session.add(CompanyEvent(event_type=record.event_type, company_id=company.id or 0,
                                  counterparty_id=counterparty.id if counterparty else None,
-                                 natural_key=key, fetched_at=record.fetched_at, **values))
+                                 natural_key=key, fetched_at=record.fetched_at, created_at=utcnow(),
+                                 **values))
         session.flush()
         return Outcome.NEW
     if record.origin == "extracted":

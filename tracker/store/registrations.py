@@ -12,6 +12,9 @@ times, converges and a re-crawl changes nothing:
   spelling is kept in ``extra``). Each enriching source is listed in
   ``extra["enriched_by"]`` with the URL it was first read from.
 - ``composed`` (the row was composed for the recorded snapshot) is the origin's.
+- ``created_at`` is when the store first recorded the row: set on insert, never changed
+  (``fetched_at`` follows the origin's latest fetch). The digest reports a registration as
+  new by ``created_at``, not by its decision date.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from tracker.db.models import Registration
-from tracker.records import ProductCodeRecord, RegistrationRecord
+from tracker.records import ProductCodeRecord, RegistrationRecord, utcnow
 from tracker.store import Outcome, register_saver
 from tracker.store.companies import get_or_create_company
 
@@ -61,7 +64,8 @@ def upsert_registration(session: Session, *, record: RegistrationRecord) -> Outc
                            source=record.source, source_url=record.source_url,
                            fetched_at=record.fetched_at, raw=record.raw,
                            content_hash=record.digest(), extra=dict(record.extra),
-                           composed=record.composed, **{f: getattr(record, f) for f in _FIELDS})
+                           composed=record.composed, created_at=utcnow(),
+                           **{f: getattr(record, f) for f in _FIELDS})
         session.add(row)
         session.flush()
         return Outcome.NEW
