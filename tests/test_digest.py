@@ -415,3 +415,23 @@ def test_period_type_is_plain(engine) -> None:  # type: ignore[no-untyped-def]
     """A digest made for an explicit period keeps it (the nightly passes none)."""
     digest = make_digest(engine, get_settings(), since=SINCE, now=NOW)
     assert digest.period == Period(SINCE, NOW, "given (--since)")
+
+
+def test_long_sections_are_cut_in_markdown_and_html_never_in_json(engine, store) -> None:  # type: ignore[no-untyped-def]
+    _add_new_rows(engine, store)
+    digest = _digest(engine)
+    assert len(digest.changes.sections["products"]) == 1
+    text = to_markdown(digest, limit=1)
+    assert "| New products | 1 |" in text  # the count of every section comes first
+    assert "more: every item is in" not in text  # one item under a limit of one: nothing cut
+    everything = _digest(engine, since=datetime(2000, 1, 1, tzinfo=UTC))
+    regs = len(everything.changes.sections["fda_clearances"])
+    assert regs >= 2
+    cut = to_markdown(everything, limit=1)
+    assert f"… and {regs - 1} more: every item is in digest-" in cut
+    fda = cut[cut.index("## New FDA clearances"):]
+    fda = fda[:fda.index("\n## ")]
+    assert sum(line.startswith("- ") for line in fda.splitlines()) == 1
+    assert f"… and {regs - 1} more" in to_html(everything, limit=1)
+    assert len(json.loads(to_json(everything))["sections"]["fda_clearances"]["items"]) == regs
+    assert "more: every item" not in to_markdown(everything, limit=0)

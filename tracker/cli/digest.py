@@ -24,6 +24,8 @@ def digest(
         "--out", help="Write digest-DATE.md, .html and .json into this folder.")] = None,
     include_systems: Annotated[bool, typer.Option(
         "--include-systems", help="Count imaging systems too (AI software only by default).")] = False,
+    limit: Annotated[int, typer.Option(
+        "--limit", min=0, help="Items shown per section in the Markdown (0: all; the JSON has all).")] = 50,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
@@ -43,7 +45,7 @@ def digest(
     if out is not None:
         paths = write_files(result, out)
         typer.echo("\n".join(f"{fmt}: {path}" for fmt, path in paths.items()), err=True)
-    typer.echo(to_json(result) if as_json else to_markdown(result), nl=False)
+    typer.echo(to_json(result) if as_json else to_markdown(result, limit=limit), nl=False)
 
 
 @watch_app.command("add")

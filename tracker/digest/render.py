@@ -125,8 +125,25 @@ def _own_rule(line: Line) -> bool:
     return line.rule.startswith("Override")
 
 
-def to_markdown(digest: Digest) -> str:
-    """The digest as Markdown (watched items first, then each non-empty section)."""
+SHOWN = 50
+"""Items shown per section in the Markdown and HTML (0: all). The JSON always holds every item."""
+
+
+def _more(count: int, limit: int, digest: Digest) -> str | None:
+    if not limit or count <= limit:
+        return None
+    stem = f"digest-{digest.generated_at.strftime('%Y-%m-%d')}.json"
+    return (f"… and {count - limit} more: every item is in {stem} "
+            f"(or `tracker digest --limit 0`).")
+
+
+def _summary(digest: Digest) -> list[tuple[str, int]]:
+    return [(title, len(digest.changes.sections.get(key, []))) for key, title in SECTIONS.items()]
+
+
+def to_markdown(digest: Digest, *, limit: int = SHOWN) -> str:
+    """The digest as Markdown: a count per section, watched items, then each non-empty
+    section (at most ``limit`` items each; 0 shows all)."""
     period = digest.period
     out = [f"# Digest: changes since {_when(period.since)}", "",
            f"Period {_when(period.since)} to {_when(period.until)}; start: {md(period.rule)}. "
@@ -134,6 +151,9 @@ def to_markdown(digest: Digest) -> str:
               else "AI software products only (imaging systems left out)."), ""]
     if digest.empty:
         out += [f"No changes since {_when(period.since)}.", ""]
+    else:
+        out += ["| section | new |", "|---|---:|"]
+        out += [f"| {md(title)} | {count} |" for title, count in _summary(digest)] + [""]
     if digest.watched:
         out += ["## Watched", ""]
         for match in digest.watched:
@@ -150,7 +170,10 @@ def to_markdown(digest: Digest) -> str:
         if not items:
             continue
         out += [f"## {title} ({len(items)})", "", f"_{md(SECTION_RULES[key])}_", ""]
-        out += [_md_item(i) for i in items]
+        out += [_md_item(i) for i in (items[:limit] if limit else items)]
+        more = _more(len(items), limit, digest)
+        if more:
+            out += ["", more]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -167,13 +190,16 @@ _TEMPLATE = """<!doctype html>
 body { font: 15px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
 h3 { font-size: 1rem; } .rule, .meta, .note { color: #666; font-size: .9rem; }
-li { margin: .35rem 0; } .facts { color: #444; } code { font-size: .85rem; }
+li { margin: .35rem 0; } table { border-collapse: collapse; } td, th { padding: .1rem .6rem; text-align: left; } .facts { color: #444; } code { font-size: .85rem; }
 </style>
 </head>
 <body>
 <h1>Digest: changes since {{ since }}</h1>
 <p class="meta">Period {{ since }} to {{ until }}; start: {{ rule }}. {{ scope }}</p>
-{% if empty %}<p id="empty">No changes since {{ since }}.</p>{% endif %}
+{% if empty %}<p id="empty">No changes since {{ since }}.</p>{% else %}
+<table id="summary"><tr><th>section</th><th>new</th></tr>
+{% for title, count in summary %}<tr><td>{{ title }}</td><td>{{ count }}</td></tr>{% endfor %}
+</table>{% endif %}
 {% if watched %}
 <section id="watched"><h2>Watched</h2>
 {% for w in watched %}
@@ -186,7 +212,8 @@ li { margin: .35rem 0; } .facts { color: #444; } code { font-size: .85rem; }
 {% for s in sections %}
 <section id="{{ s.key }}"><h2>{{ s.title }} ({{ s.entries|length }})</h2>
 <p class="rule">{{ s.rule }}</p>
-<ul>{% for i in s.entries %}{{ item(i) }}{% endfor %}</ul>
+<ul>{% for i in s.shown %}{{ item(i) }}{% endfor %}</ul>
+{% if s.more %}<p class="note">{{ s.more }}</p>{% endif %}
 </section>
 {% endfor %}
 </body>
@@ -197,8 +224,9 @@ _ITEM = """<li><strong>{{ l.headline }}</strong> <span class="facts">{{ l.facts|
 · {% if url %}<a href="{{ url }}" rel="noopener noreferrer">source</a>{% elif l.source_url %}{{ l.source_url }}{% else %}no source URL{% endif %} · record <code>{{ l.record }}</code> <span class="rule">({{ l.rule }})</span></li>"""
 
 
-def to_html(digest: Digest) -> str:
-    """The digest as one self-contained HTML page (jinja2, autoescape on)."""
+def to_html(digest: Digest, *, limit: int = SHOWN) -> str:
+    """The digest as one self-contained HTML page (jinja2, autoescape on), at most ``limit``
+    items per section (0: all)."""
     from jinja2 import Environment
 
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -216,9 +244,11 @@ def to_html(digest: Digest) -> str:
         scope=("Imaging systems included." if digest.changes.include_systems
                else "AI software products only (imaging systems left out)."),
         watched=[{"title": _watch_title(m), "note": m.note, "entries": m.items} for m in digest.watched],
-        sections=[{"key": k, "title": t, "rule": SECTION_RULES[k], "entries": digest.changes.sections[k]}
-                  for k, t in SECTIONS.items() if digest.changes.sections.get(k)],
-        item=item)
+        sections=[{"key": k, "title": t, "rule": SECTION_RULES[k], "entries": entries,
+                   "shown": entries[:limit] if limit else entries,
+                   "more": _more(len(entries), limit, digest)}
+                  for k, t in SECTIONS.items() if (entries := digest.changes.sections.get(k))],
+        summary=_summary(digest), item=item)
 
 
 # ---- JSON and files ----------------------------------------------------------------------
