@@ -345,6 +345,9 @@ def test_the_nightly_writes_the_digest_and_runs_the_hook(engine, store, db_url: 
     delivered = tmp_path / "delivered.md"
     report = _nightly(monkeypatch, tmp_path, db_url, f"{sys.executable} {script} {{md}} {delivered}")
     assert report.ok, report.steps
+    # the HTML report is written beside the exports too
+    assert report.steps["report"]["path"] == str(tmp_path / "exports" / "report.html")
+    assert (tmp_path / "exports" / "report.html").read_text("utf-8").startswith("<!DOCTYPE html>")
     assert report.digest["since"] == SINCE.isoformat()
     paths = report.digest["paths"]
     assert {Path(p).parent for p in paths.values()} == {tmp_path / "exports"}
@@ -377,6 +380,10 @@ def test_hook_command_placeholders_without_a_shell(tmp_path: Path) -> None:
         run_hook(f"{sys.executable} -c 'import time; time.sleep(5)'", paths, timeout=0.5)
     with pytest.raises(HookError, match="could not run"):
         run_hook(str(tmp_path / "no-such-command"), paths, timeout=5)
+    with pytest.raises(HookError, match="uses {report}, which this run did not write"):
+        hook_command("send {report}", paths)
+    assert hook_command("send {report} {md}", {**paths, "report": "/x/report.html"}) == [
+        "send", "/x/report.html", "/x/d.md"]
 
 
 def test_migration_backfills_first_recorded_from_fetched_at(tmp_path: Path) -> None:

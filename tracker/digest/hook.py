@@ -2,7 +2,7 @@
 
 Rule: the ``digest_hook`` setting is a command line, split like a shell would split it
 (``shlex``) but run *without* a shell. ``{md}``, ``{html}`` and ``{json}`` in any argument
-become the paths of the digest's files; with no placeholder, the Markdown path is appended as
+become the paths of the digest's files, ``{report}`` the nightly's ``report.html``; with no placeholder, the Markdown path is appended as
 the last argument. A shell runs only when the setting names one itself
 (``sh -c 'mail -s digest team@example.org < "$1"' sh {md}``). The command must end within
 ``digest_hook_timeout`` seconds with status 0; otherwise ``HookError`` (the nightly logs it
@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-PLACEHOLDERS = ("md", "html", "json")
+PLACEHOLDERS = ("md", "html", "json", "report")
 
 
 class HookError(RuntimeError):
@@ -35,6 +35,8 @@ def hook_command(command: str, paths: Mapping[str, str]) -> list[str]:
         for name in PLACEHOLDERS:
             marker = "{" + name + "}"
             if marker in arg:
+                if name not in paths:
+                    raise HookError(f"digest_hook uses {marker}, which this run did not write")
                 arg = arg.replace(marker, paths[name])
                 used = True
         filled.append(arg)

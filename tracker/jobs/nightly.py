@@ -1,5 +1,6 @@
-"""The nightly job: crawl every enabled source, process what is new, export, write the digest
-of what changed since the previous successful run (and run the delivery hook), report.
+"""The nightly job: crawl every enabled source, process what is new, export, write the HTML
+report and the digest of what changed since the previous successful run (and run the
+delivery hook), report.
 
 - One run at a time per store and per data directory (``tracker.jobs.locks``): OS file
   locks (beside the SQLite file, and ``data_dir/nightly.lock``) that the kernel releases
@@ -8,7 +9,7 @@ of what changed since the previous successful run (and run the delivery hook), r
   the next run.
 - Each spider runs in its own process; one failing source does not stop the others.
 - Watermarks advance only when a source's crawl succeeded (see ``spiders.pipelines``).
-- The digest goes beside the exports; a failing delivery hook is a failed ``digest_hook``
+- The HTML report and the digest go beside the exports; a failing delivery hook is a failed ``digest_hook``
   step (logged), the digest files stay.
 - Exit status is non-zero when any source or step failed.
 """
@@ -169,11 +170,24 @@ def _run_locked(settings: Settings, *, kind: str, env: dict[str, str], replay: b
     except Exception as exc:
         log.exception("export failed")
         report.steps["export"] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    _write_report(report, engine, settings, folder, progress)
     _write_digest(report, engine, settings, folder, progress)
     report.finished_at = utcnow()
     _finish(engine, report, data_dir)
     engine.dispose()
     return report
+
+
+def _write_report(report: NightlyReport, engine: Engine, settings: Settings, folder: Path,
+                  progress: Progress) -> None:
+    """The HTML report beside the exports; a failure is logged and reported as a failed
+    ``report`` step, never raised."""
+    progress("report")
+    try:
+        report.steps["report"] = {"status": "ok", **job_steps.report(engine, settings, folder=folder)}
+    except Exception as exc:
+        log.exception("report failed")
+        report.steps["report"] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _write_digest(report: NightlyReport, engine: Engine, settings: Settings, folder: Path,
@@ -193,7 +207,10 @@ def _write_digest(report: NightlyReport, engine: Engine, settings: Settings, fol
         return
     progress("digest hook")
     try:
-        report.steps["digest_hook"] = {"status": "ok", **job_steps.deliver_digest(settings, report.digest["paths"])}
+        paths = dict(report.digest["paths"])
+        if report.steps.get("report", {}).get("path"):
+            paths["report"] = report.steps["report"]["path"]
+        report.steps["digest_hook"] = {"status": "ok", **job_steps.deliver_digest(settings, paths)}
     except Exception as exc:
         log.error("digest hook failed: %s", exc)
         report.steps["digest_hook"] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}

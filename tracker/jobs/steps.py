@@ -92,6 +92,21 @@ def digest(engine: Engine, settings: Settings, *, folder: Path) -> dict[str, Any
     return write_digest(engine, settings, folder=folder)
 
 
+def report(engine: Engine, settings: Settings, *, folder: Path) -> dict[str, Any]:
+    """Write ``report.html`` (``tracker.report``: figures, market, vendors, tasks) into
+    ``folder``, the run's export folder; its path and size for the run report."""
+    from datetime import UTC, datetime
+    from pathlib import Path as _Path
+
+    from tracker.report.build import write_report
+
+    target = _Path(folder) / "report.html"
+    result = write_report(engine, target, generated_at=datetime.now(UTC).replace(microsecond=0),
+                          store_url=settings.database_url,
+                          min_confidence=settings.event_min_confidence)
+    return {"path": str(target), "kib": target.stat().st_size // 1024, "tasks": result.tasks}
+
+
 def deliver_digest(settings: Settings, paths: dict[str, str]) -> dict[str, Any]:
     """Run the ``digest_hook`` command with the digest's paths (``tracker.digest.hook``);
     raises ``HookError`` when it fails."""
