@@ -72,3 +72,15 @@ def test_light_theme(snap_compare, tui_app) -> None:  # type: ignore[no-untyped-
 
 def test_empty_store(snap_compare, tui_app) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(tui_app("products", empty=True), terminal_size=SIZE, run_before=_after())
+
+
+def test_company_screen(snap_compare, tui_app) -> None:  # type: ignore[no-untyped-def]
+    """Lunit: its products (Volpara's too), evidence profile, chart, history and events."""
+    keys = ("slash", *"mmg", "enter", "o")
+    assert snap_compare(tui_app("products"), terminal_size=SIZE, run_before=_after(*keys))
+
+
+def test_comparison(snap_compare, tui_app) -> None:  # type: ignore[no-untyped-def]
+    """The first three products (marked with m) side by side."""
+    assert snap_compare(tui_app("products"), terminal_size=SIZE,
+                        run_before=_after("m", "m", "m", "c"))

@@ -1,25 +1,38 @@
 """The TUI's access to the store: one engine per app, opened on first use in a worker, and
-the product rows + evidence set shared by the Products and Evidence-gaps screens (cached,
-dropped when a person records an override)."""
+the product rows + evidence set + ownership + findings catalogue shared by the Products,
+Evidence-gaps, company and comparison screens (cached, dropped when a person records an
+override), and the papers-by-level-per-year counts behind the charts."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tracker.config import Settings
 from tracker.evidence.effective import EvidenceSet, evidence_set
-from tracker.views.ownership import load_ownership
+from tracker.views.compare import findings_catalogue
+from tracker.views.ownership import Ownership, load_ownership
 from tracker.views.products import ProductRow, product_rows
+
+YEAR_LEVELS_RULE = ("evidence papers (tracker.evidence.effective: effectively linked, not "
+                    "retracted, with an effective level) of the products, each paper once, "
+                    "by its effective level and its publication year; papers without a year "
+                    "are left out")
 
 
 @dataclass
 class ProductsBundle:
     rows: list[ProductRow]
     evidence: EvidenceSet
+    ownership: Ownership | None = None
+    findings: list[tuple[str, int]] = field(default_factory=list)
+    """The findings catalogue (``tracker.views.compare.findings_catalogue``)."""
 
 
 class StoreData:
@@ -60,8 +73,43 @@ class StoreData:
                         s, min_confidence=self.settings.event_min_confidence)
                     self._products = ProductsBundle(
                         product_rows(s, evidence=evidence, ownership=ownership,
-                                     include_systems=self.include_systems), evidence)
+                                     include_systems=self.include_systems), evidence, ownership,
+                        findings_catalogue(s, include_systems=self.include_systems))
             return self._products
+
+    def papers_by_level_year(self, product_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+        """year -> level -> evidence papers of ``product_ids`` (``YEAR_LEVELS_RULE``): the
+        levels come from the cached evidence set, the years from one query."""
+        evidence = self.products().evidence
+        papers = {}
+        for pid in product_ids:
+            for paper in evidence.product(pid).evidence:
+                papers[paper.publication_id] = paper.level
+        if not papers:
+            return {}
+        from tracker.db.models import Publication
+
+        query = select(Publication.id, Publication.year).where(  # type: ignore[call-overload]
+            Publication.id.in_(list(papers)))  # type: ignore[union-attr]
+        with self.session() as s:
+            years: dict[int, int | None] = dict(s.execute(query).all())
+        counts: dict[int, Counter[str]] = {}
+        for pub_id, level in papers.items():
+            year = years.get(pub_id)
+            if year is not None and level:
+                counts.setdefault(int(year), Counter())[level] += 1
+        return {year: dict(counts[year]) for year in sorted(counts)}
+
+    def company_of(self, product_id: int) -> int | None:
+        """The company id of a product (from the cached rows, else the store)."""
+        for row in self.products().rows:
+            if row.id == product_id:
+                return row.company_id
+        from tracker.db.models import Product
+
+        with self.session() as s:
+            product = s.get(Product, product_id)
+            return product.company_id if product is not None else None
 
     def toggle_systems(self) -> bool:
         """Imaging systems in or out of every screen's figures; returns the new state."""

@@ -48,3 +48,34 @@ def labelled(label: str, value: object) -> Text:
     text = Text(f"{label}: ", style="bold")
     text.append_text(cell(value))
     return text
+
+
+def distinct_clips(values: list[str], width: int) -> dict[str, str]:
+    """Each value clipped to ``width`` so that different values stay different on screen.
+
+    Rule: ``clip_middle`` first (names usually differ at the end); values that still clip
+    to the same label show instead the window of ``width - 1`` characters that starts a
+    few characters before the first position where they differ, after an ellipsis."""
+    labels = {v: clip_middle(v, width) for v in values}
+    groups: dict[str, list[str]] = {}
+    for value, label in labels.items():
+        groups.setdefault(label, []).append(" ".join(value.split()))
+    for members in groups.values():
+        if len(set(members)) < 2:
+            continue
+        differ = _first_difference(members)
+        start = max(0, differ - 4)
+        for value in values:
+            flat = " ".join(value.split())
+            if flat in members and start > 0:
+                labels[value] = clip("…" + flat[start:], width)
+    return labels
+
+
+def _first_difference(values: list[str]) -> int:
+    """The first index at which not all of ``values`` have the same character."""
+    shortest = min(len(v) for v in values)
+    for index in range(shortest):
+        if len({v[index] for v in values}) > 1:
+            return index
+    return shortest

@@ -1,5 +1,6 @@
 """Evidence gaps: the products × levels heat map (filter, sort, page), the gap lists, and
-the reference figures computed from the store beside the published ones."""
+the reference figures computed from the store beside the published ones. Filters: free
+text, gap list, subspecialty, product type and finding; ``e`` exports the heat map as shown."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from tracker.evidence.figures import PUBLISHED_SOURCES, REFERENCES, Figures, store_figures
+from tracker.tui.export import export_shown
 from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.text import cell
+from tracker.tui.widgets.choices import choice_options, refill, selected
 from tracker.tui.widgets.empty_state import EmptyState
 from tracker.tui.widgets.heatmap import Heatmap
 from tracker.tui.widgets.paged_table import PagedTable
@@ -33,6 +36,7 @@ class GapsData:
     rows: list[ProductRow]
     gaps: Gaps
     figures: Figures
+    findings: list[tuple[str, int]]
 
 
 class GapsScreen(TrackerScreen):
@@ -42,6 +46,7 @@ class GapsScreen(TrackerScreen):
         Binding("slash", "focus_search", "Filter", key_display="/"),
         Binding("g", "next_gap", "Next gap list"),
         Binding("escape", "clear_filter", "Clear", show=False),
+        Binding("e", "export", "Export CSV"),
     ]
 
     def __init__(self) -> None:
@@ -57,6 +62,10 @@ class GapsScreen(TrackerScreen):
                                 "(level>=3)", id="gaps-filter", classes="search")
                     yield Select([(GAP_TITLES[k], k) for k in GAP_RULES], prompt="All products",
                                  value=Select.NULL, id="gap-select", allow_blank=True)
+                with Horizontal(classes="filters"):
+                    yield Select([], prompt="any subspecialty", id="gaps-subspecialty")
+                    yield Select([], prompt="any product type", id="gaps-type")
+                    yield Select([], prompt="any finding", id="gaps-finding")
                 yield Static("", id="gaps-status", classes="status-line", markup=False)
                 yield Heatmap(id="heatmap")
             with Vertical(id="gaps-right"):
@@ -78,7 +87,7 @@ class GapsScreen(TrackerScreen):
         with self.store.session() as s:
             figures = store_figures(s, bundle.evidence, include_systems=self.store.include_systems)
         self.deliver(self.show, GapsData(bundle.rows, evidence_gaps(bundle.rows, bundle.evidence),
-                                         figures))
+                                         figures, bundle.findings))
 
     def show(self, data: GapsData) -> None:
         self.data = data
@@ -93,7 +102,14 @@ class GapsScreen(TrackerScreen):
             lists.add_row(Text(GAP_TITLES[key]), cell(len(data.gaps.lists[key])),
                           cell(f"{100 * data.gaps.share(key):.0f}%"), key=key)
         self.show_figures(data.figures)
+        refill(self.query_one("#gaps-subspecialty", Select),
+               choice_options(r.subspecialty for r in data.rows))
+        refill(self.query_one("#gaps-type", Select),
+               choice_options(r.product_type for r in data.rows))
+        refill(self.query_one("#gaps-finding", Select),
+               [(f"{name} ({n})", name) for name, n in data.findings])
         self.apply_filter()
+
 
     def show_figures(self, values: Figures) -> None:
         figures = self.query_one("#figures", DataTable)
@@ -106,14 +122,18 @@ class GapsScreen(TrackerScreen):
             f"{PUBLISHED_SOURCES['2021']}; 2025 = {PUBLISHED_SOURCES['2025']}")
 
     @on(Input.Changed, "#gaps-filter")
-    @on(Select.Changed, "#gap-select")
+    @on(Select.Changed)
     def apply_filter(self) -> None:
         if self.data is None:
             return
         gap = self.query_one("#gap-select", Select).value
         rows = self.data.gaps.lists[str(gap)] if gap in GAP_RULES else self.data.rows
         text = self.query_one("#gaps-filter", Input).value
-        self.query_one("#heatmap", Heatmap).set_items(filter_rows(rows, text=text))
+        self.query_one("#heatmap", Heatmap).set_items(filter_rows(
+            rows, text=text,
+            subspecialty=selected(self.query_one("#gaps-subspecialty", Select)),
+            product_type=selected(self.query_one("#gaps-type", Select)),
+            finding=selected(self.query_one("#gaps-finding", Select))))
 
     @on(PagedTable.Paged, "#heatmap")
     def update_status(self, event: PagedTable.Paged) -> None:
@@ -134,3 +154,9 @@ class GapsScreen(TrackerScreen):
         current = str(select.value) if select.value in GAP_RULES else ALL
         following = keys[(keys.index(current) + 1) % len(keys)]
         select.value = Select.NULL if following == ALL else following
+
+    def action_export(self) -> None:
+        columns, rows = self.query_one("#heatmap", Heatmap).export_table()
+        gap = self.query_one("#gap-select", Select).value
+        name = f"gaps-{gap}" if gap in GAP_RULES else "gaps"
+        export_shown(self.app, self.store.settings, name, columns, rows)

@@ -12,7 +12,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Label, Static, Tree
 
 from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.text import cell, clip
@@ -50,7 +50,8 @@ class MarketScreen(TrackerScreen):
                 yield YearChart(id="regs-chart")
             with Horizontal(id="market-lower"):
                 with Vertical(id="market-tree-pane"):
-                    yield Label("Ownership (owner → acquired brands)", classes="pane-title")
+                    yield Label("Ownership (owner → acquired brands; Enter: company)",
+                                classes="pane-title")
                     yield OwnershipTree(id="ownership")
                 with Vertical(id="market-tables"):
                     yield Label("Acquisitions and other events (? = uncertain)", classes="pane-title")
@@ -69,6 +70,14 @@ class MarketScreen(TrackerScreen):
         years = self.query_one("#years", DataTable)
         years.add_columns("year", "AI prod.", "active", "indep.", "exits", "acq.", "brands", "owners",
                           "top-5", "HHI", "entrants")
+
+    @on(Tree.NodeSelected, "#ownership")
+    def open_company(self, event: Tree.NodeSelected[int]) -> None:
+        """Enter (or a click) on a company in the tree opens its screen."""
+        from tracker.tui.screens.company import CompanyScreen
+
+        if isinstance(event.node.data, int):
+            self.app.push_screen(CompanyScreen(event.node.data))
 
     def action_toggle_systems(self) -> None:
         """The app-wide switch (``i`` on every screen): imaging systems in or out."""

@@ -1,6 +1,6 @@
 """Papers: free-text search (title, or title and abstract) or semantic search (the linking
 area's faiss index), filtered by level, year, product and vendor independence; one page of
-results at a time; Enter opens a paper."""
+results at a time; Enter opens a paper; ``e`` exports the page shown to CSV."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
 
 from tracker.evidence.vocabulary import LEVEL_NAMES, LEVELS
+from tracker.tui.export import export_shown
 from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.screens.paper_detail import PaperDetailScreen
 from tracker.tui.text import cell, clip
@@ -24,6 +25,8 @@ EMPTY = ("No papers in the store yet.\n"
          "Run `tracker demo`, or `tracker crawl literature` then `tracker process`.")
 MODES = [("title words", "title"), ("title + abstract", "abstract"), ("semantic (faiss)", "semantic")]
 PAGE = 100
+COLUMNS = (("year", 4), ("level", 5), ("title", 70), ("journal", 20), ("products", 30),
+           ("indep.", 6), ("score", 5))
 
 
 class PapersScreen(TrackerScreen):
@@ -33,6 +36,7 @@ class PapersScreen(TrackerScreen):
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("right_square_bracket", "page(1)", "Next page", key_display="]"),
         Binding("left_square_bracket", "page(-1)", "Prev page", key_display="["),
+        Binding("e", "export", "Export CSV"),
     ]
 
     def __init__(self) -> None:
@@ -59,8 +63,7 @@ class PapersScreen(TrackerScreen):
     def on_mount(self) -> None:
         self.query_one("#papers-empty").display = False
         table = self.query_one("#papers", DataTable)  # fixed widths: stable however rows arrive
-        for label, width in (("year", 4), ("level", 5), ("title", 70), ("journal", 20),
-                             ("products", 30), ("indep.", 6), ("score", 5)):
+        for label, width in COLUMNS:
             table.add_column(label, width=width)
 
     def current_query(self) -> PaperQuery:
@@ -111,7 +114,8 @@ class PapersScreen(TrackerScreen):
         total = f"{page.total:,}{'+' if page.capped else ''}"
         shown = f"{self.result_offset + 1}-{self.result_offset + len(page.hits)}" if page.hits else "0"
         self.query_one("#papers-status", Static).update(
-            f"{page.method} search · {shown} of {total} papers · Enter: detail · [ ]: page")
+            f"{page.method} search · {shown} of {total} papers · Enter: detail · [ ]: page · "
+            "e: export page")
 
     @on(Input.Submitted, "#paper-search")
     @on(Input.Submitted, "#paper-year")
@@ -139,3 +143,13 @@ class PapersScreen(TrackerScreen):
         if 0 <= offset < self.page.total:
             self.result_offset = offset
             self.search(keep_offset=True)
+
+    def action_export(self) -> None:
+        """The page shown, its cells in full text, with each paper's record id."""
+        if self.page is None:
+            return
+        columns = [label for label, _ in COLUMNS] + ["publication_id"]
+        rows = [dict(zip(columns, (hit.year, hit.level, hit.title, hit.journal,
+                                   ", ".join(hit.products), hit.vendor_independent, hit.score,
+                                   hit.id), strict=True)) for hit in self.page.hits]
+        export_shown(self.app, self.store.settings, "papers", columns, rows)

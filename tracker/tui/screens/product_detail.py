@@ -1,13 +1,15 @@
 """One product: registrations, linked papers (level, features, supporting sentence, score),
 papers that mention it without evaluating it (role, sentence; not evidence), news and the
-company's ownership history. Enter on a paper opens it."""
+company's ownership history. Enter on a paper opens it; ``o`` opens the company."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
 
@@ -18,6 +20,9 @@ from tracker.views.product_detail import ProductDetail, product_detail
 
 class ProductDetailScreen(DetailScreen):
     AUTO_FOCUS = "#product-papers"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *DetailScreen.BINDINGS, Binding("o", "open_company", "Company"),
+    ]
 
     def __init__(self, product_id: int) -> None:
         super().__init__()
@@ -116,6 +121,21 @@ class ProductDetailScreen(DetailScreen):
     @on(DataTable.RowSelected, "#product-mentions")
     def open_mentioning_paper(self, event: DataTable.RowSelected) -> None:
         self._open(self._mention_ids[event.cursor_row])
+
+    def action_open_company(self) -> None:
+        self.open_company()
+
+    @work(thread=True, exclusive=True, group="company")
+    def open_company(self) -> None:
+        """The product's company (looked up in a worker: it may read the store)."""
+        company_id = self.tracker.store.company_of(self.product_id)
+        if company_id is not None:
+            self.deliver(self._push_company, company_id)
+
+    def _push_company(self, company_id: int) -> None:
+        from tracker.tui.screens.company import CompanyScreen
+
+        self.app.push_screen(CompanyScreen(company_id))
 
     def _open(self, publication_id: int) -> None:
         from tracker.tui.screens.paper_detail import PaperDetailScreen

@@ -1,5 +1,6 @@
 """The ownership tree: each owner with the companies it acquired (and theirs), with the
-date of the event; independent brands under their own node."""
+date of the event; independent brands under their own node. Enter on a company opens its
+screen (the node's data is the company id); space folds and unfolds a node."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class OwnershipTree(Tree[int]):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(Text("Owners"), id=id)
         self.show_root = False
+        self.auto_expand = False  # Enter opens the company; space (or a click on ▶) folds
 
     def show(self, view: MarketView) -> None:
         self.clear()

@@ -1,6 +1,8 @@
 """A DataTable over a list of Python rows, shown one page at a time (so a table of
 thousands of products renders instantly), sortable by any column: click its header or put
-press ``s`` to sort by the next column, ``S`` to reverse; ``[`` and ``]`` turn pages."""
+press ``s`` to sort by the next column, ``S`` to reverse; ``[`` and ``]`` turn pages.
+``export_table`` gives every row of the filtered, sorted table (all pages) in full text, for
+the CSV export of what is on screen."""
 
 from __future__ import annotations
 
@@ -45,8 +47,14 @@ class PagedTable(DataTable[Text], Generic[T]):
 
     def __init__(self, columns: Sequence[Column], *, render: Callable[[T], Sequence[Text]],
                  sort_keys: dict[str, Callable[[T], Any]], row_key: Callable[[T], str],
-                 page_size: int = 100, id: str | None = None) -> None:  # noqa: A002
+                 page_size: int = 100, id: str | None = None,  # noqa: A002
+                 export: Callable[[T], Sequence[object]] | None = None,
+                 provenance: tuple[str, Callable[[T], object]] | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.export_values = export
+        """The cells of a row in full text, one per column (default: the rendered cells)."""
+        self.provenance = provenance
+        """An extra exported column naming each row's record (``product_id``)."""
         self.columns_spec = list(columns)
         self.render_row = render
         self.sort_keys = sort_keys
@@ -123,6 +131,20 @@ class PagedTable(DataTable[Text], Generic[T]):
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return self.by_key.get(str(key))
+
+    def export_table(self) -> tuple[list[str], list[dict[str, object]]]:
+        """The column labels shown (plus the provenance column) and every row of the
+        filtered, sorted table, its cells in full text."""
+        columns = [c.label for c in self.columns_spec]
+        extra = [self.provenance[0]] if self.provenance else []
+        rows = []
+        for item in self.items:
+            values: list[object] = (list(self.export_values(item)) if self.export_values
+                                    else [t.plain for t in self.render_row(item)])
+            if self.provenance:
+                values.append(self.provenance[1](item))
+            rows.append(dict(zip(columns + extra, values, strict=True)))
+        return columns + extra, rows
 
     def describe(self) -> str:
         """``rows 1-100 of 2,000 · page 1/20 · sorted by papers ↓``."""
