@@ -162,7 +162,10 @@ def to_markdown(digest: Digest, *, limit: int = SHOWN) -> str:
                 out += [f"_{md(match.note)}_", ""]
             elif not match.items:
                 out += ["Nothing new.", ""]
-            out += [_md_item(i) for i in match.items]
+            out += [_md_item(i) for i in (match.items[:limit] if limit else match.items)]
+            more = _more(len(match.items), limit, digest)
+            if more:
+                out += ["", more]
             if match.items:
                 out.append("")
     for key, title in SECTIONS.items():
@@ -205,7 +208,8 @@ li { margin: .35rem 0; } table { border-collapse: collapse; } td, th { padding: 
 {% for w in watched %}
 <h3>{{ w.title }}</h3>
 {% if w.note %}<p class="note">{{ w.note }}</p>{% elif not w.entries %}<p class="note">Nothing new.</p>{% endif %}
-<ul>{% for i in w.entries %}{{ item(i) }}{% endfor %}</ul>
+<ul>{% for i in w.shown %}{{ item(i) }}{% endfor %}</ul>
+{% if w.more %}<p class="note">{{ w.more }}</p>{% endif %}
 {% endfor %}
 </section>
 {% endif %}
@@ -243,7 +247,9 @@ def to_html(digest: Digest, *, limit: int = SHOWN) -> str:
         since=_when(period.since), until=_when(period.until), rule=period.rule, empty=digest.empty,
         scope=("Imaging systems included." if digest.changes.include_systems
                else "AI software products only (imaging systems left out)."),
-        watched=[{"title": _watch_title(m), "note": m.note, "entries": m.items} for m in digest.watched],
+        watched=[{"title": _watch_title(m), "note": m.note, "entries": m.items,
+                  "shown": m.items[:limit] if limit else m.items,
+                  "more": _more(len(m.items), limit, digest)} for m in digest.watched],
         sections=[{"key": k, "title": t, "rule": SECTION_RULES[k], "entries": entries,
                    "shown": entries[:limit] if limit else entries,
                    "more": _more(len(entries), limit, digest)}
