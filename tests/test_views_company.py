@@ -178,3 +178,20 @@ def test_filter_rows_by_subspecialty_type_and_finding(db, ids) -> None:  # type:
     assert len(filter_rows(rows)) == len(rows)
     assert {r.slug for r in filter_rows(rows, text="ich")} == {"rapid-lvo"}  # findings are text
     assert next(r for r in rows if r.slug == "rapid-lvo").findings == ["LVO", "ICH"]
+
+
+def test_levels_by_year_counts_each_paper_once_unknown_years_last(db, ids) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from tracker.db.models import Publication
+    from tracker.views.company import levels_by_year, paper_years
+
+    years = dict(db.exec(select(Publication.id, Publication.year)).all())
+    known = [pid for pid, year in years.items() if year is not None][:3]
+    levels = {pid: "2" for pid in known} | {999_999: "3", known[0] + 10**6: ""}  # unknown id; no level
+    counts = levels_by_year(db, levels)
+    assert list(counts)[-1] is None and counts[None] == {"3": 1}  # no year: last
+    assert sum(sum(c.values()) for c in counts.values()) == len(known) + 1  # the empty level left out
+    assert all(counts[years[pid]]["2"] >= 1 for pid in known)
+    assert [y for y in counts if y is not None] == sorted(y for y in counts if y is not None)
+    assert paper_years(db, known) == {pid: years[pid] for pid in known}

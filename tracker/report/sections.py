@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -169,19 +169,19 @@ def _evidence_papers(ctx: Context) -> tuple[dict[int, str], str]:
 
 
 def papers_per_year_table(ctx: Context) -> Table:
+    from tracker.views.company import YEAR_LEVELS_RULE, levels_by_year, paper_years
+
     levels, basis = _evidence_papers(ctx)
-    years = dict(ctx.session.execute(select(Publication.id, Publication.year)
-                                     .where(Publication.id.in_(list(levels)))).all()) if levels else {}
-    grid: dict[str, Counter[str]] = defaultdict(Counter)
+    counts = levels_by_year(ctx.session, levels)
+    grid = {str(year or "unknown"): per for year, per in counts.items()}
+    order = list(grid)
+    years = paper_years(ctx.session, levels)
     ids: dict[str, list[int]] = defaultdict(list)
-    for pid, level in levels.items():
-        year = str(years.get(pid) or "unknown")
-        grid[year][level] += 1
-        ids[year].append(pid)
-    order = sorted(grid, key=lambda y: (y == "unknown", y))
+    for pid in levels:
+        ids[str(years.get(pid) or "unknown")].append(pid)
     rows: list[list[Cell]] = [[y, *[grid[y][lv] for lv in LEVELS], sum(grid[y].values()),
                                _ids_cell("paper", ids[y])] for y in order]
-    prov = Provenance(rule=f"{basis}; by publication year (Publication.year) and effective level",
+    prov = Provenance(rule=f"{basis}; {YEAR_LEVELS_RULE}",
                       module="tracker.evidence.effective (evidence_set, effective_grades)",
                       records="paper ids in the table",
                       published=("papers at level 2: 65% (2021), 57% (2025); levels 3-6: 22% "

@@ -6,24 +6,23 @@ override), and the papers-by-level-per-year counts behind the charts."""
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tracker.config import Settings
 from tracker.evidence.effective import EvidenceSet, evidence_set
+from tracker.views.company import YEAR_LEVELS_RULE as VIEW_YEAR_RULE
+from tracker.views.company import levels_by_year
 from tracker.views.compare import findings_catalogue
 from tracker.views.ownership import Ownership, load_ownership
 from tracker.views.products import ProductRow, product_rows
 
 YEAR_LEVELS_RULE = ("evidence papers (tracker.evidence.effective: effectively linked, not "
-                    "retracted, with an effective level) of the products, each paper once, "
-                    "by its effective level and its publication year; papers without a year "
-                    "are left out")
+                    "retracted, with an effective level) of the products, "
+                    + VIEW_YEAR_RULE + "; papers without a year are left out")
 
 
 @dataclass
@@ -79,26 +78,19 @@ class StoreData:
 
     def papers_by_level_year(self, product_ids: Iterable[int]) -> dict[int, dict[str, int]]:
         """year -> level -> evidence papers of ``product_ids`` (``YEAR_LEVELS_RULE``): the
-        levels come from the cached evidence set, the years from one query."""
+        levels come from the cached evidence set, the count from
+        ``tracker.views.company.levels_by_year``; papers without a year are left out."""
         evidence = self.products().evidence
-        papers = {}
+        papers: dict[int, str] = {}
         for pid in product_ids:
             for paper in evidence.product(pid).evidence:
-                papers[paper.publication_id] = paper.level
+                if paper.level:
+                    papers[paper.publication_id] = paper.level
         if not papers:
             return {}
-        from tracker.db.models import Publication
-
-        query = select(Publication.id, Publication.year).where(  # type: ignore[call-overload]
-            Publication.id.in_(list(papers)))  # type: ignore[union-attr]
         with self.session() as s:
-            years: dict[int, int | None] = dict(s.execute(query).all())
-        counts: dict[int, Counter[str]] = {}
-        for pub_id, level in papers.items():
-            year = years.get(pub_id)
-            if year is not None and level:
-                counts.setdefault(int(year), Counter())[level] += 1
-        return {year: dict(counts[year]) for year in sorted(counts)}
+            counts = levels_by_year(s, papers)
+        return {year: dict(per) for year, per in counts.items() if year is not None}
 
     def company_of(self, product_id: int) -> int | None:
         """The company id of a product (from the cached rows, else the store)."""

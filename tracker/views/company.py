@@ -16,7 +16,8 @@ or partner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import Company, CompanyEvent
+from tracker.db.models import Company, CompanyEvent, Publication
 from tracker.evidence.effective import EvidencePaper, EvidenceSet, evidence_set
 from tracker.evidence.vocabulary import LEVELS
 from tracker.views.ownership import Ownership, load_ownership
@@ -117,6 +118,34 @@ class CompanyProfile:
     brand_ids: list[int] = field(default_factory=list)
     closed: dict[str, Any] | None = None
     """``{"date", "event_id"}`` when a closure ended the company."""
+
+
+YEAR_LEVELS_RULE = ("each paper once, by its effective level and its publication year "
+                    "(Publication.year; None when the paper has none)")
+
+
+def paper_years(session: Session, ids: Iterable[int]) -> dict[int, int | None]:
+    """Publication id -> publication year, read in chunks well under any database's
+    bound-parameter limit."""
+    wanted = list(ids)
+    years: dict[int, int | None] = {}
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start:start + 900]
+        years.update(session.execute(select(Publication.id, Publication.year)
+                                     .where(Publication.id.in_(chunk))).all())  # type: ignore[union-attr,arg-type]
+    return years
+
+
+def levels_by_year(session: Session, levels: Mapping[int, str]) -> dict[int | None, Counter[str]]:
+    """Publication year -> level -> papers, for ``levels`` (publication id -> effective level):
+    the one count behind every "papers by level per year" table and chart (``YEAR_LEVELS_RULE``).
+    Years sort ascending with None (no year) last."""
+    ids = [pid for pid, level in levels.items() if level]
+    years = paper_years(session, ids)
+    counts: dict[int | None, Counter[str]] = {}
+    for pid in ids:
+        counts.setdefault(years.get(pid), Counter())[levels[pid]] += 1
+    return {year: counts[year] for year in sorted(counts, key=lambda y: (y is None, y or 0))}
 
 
 def owned_now(ownership: Ownership, company_id: int) -> list[int]:
