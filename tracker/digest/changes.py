@@ -49,6 +49,7 @@ from tracker.digest.period import Period, aware
 from tracker.evidence.effective import EffectiveGrade, effective_grades, evidence_set
 from tracker.evidence.overrides import accepts, load_decisions
 from tracker.store.events import is_trusted
+from tracker.store.refs import paper_url
 from tracker.store.universe import is_counted
 
 SECTIONS: dict[str, str] = {
@@ -239,11 +240,8 @@ def _paper(pub: Publication, level: str | None) -> dict[str, Any]:
 
 
 def _paper_url(pub: Publication) -> str:
-    if pub.source_url:
-        return pub.source_url
-    if pub.pmid:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{pub.pmid}/"
-    return f"https://doi.org/{pub.doi}" if pub.doi else ""
+    """The paper's canonical address (``tracker.store.refs.paper_url``)."""
+    return paper_url(pub.pmid, pub.doi, pub.source_url)
 
 
 def _text(pub: Publication) -> str:

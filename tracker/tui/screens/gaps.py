@@ -19,7 +19,10 @@ from tracker.evidence.figures import PUBLISHED_SOURCES, REFERENCES, Figures, sto
 from tracker.tui.export import export_shown
 from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.text import cell
-from tracker.tui.widgets.choices import choice_options, refill, selected
+from tracker.tui.widgets.choices import (
+    fill_product_filters,
+    product_filter_values,
+)
 from tracker.tui.widgets.empty_state import EmptyState
 from tracker.tui.widgets.heatmap import Heatmap
 from tracker.tui.widgets.paged_table import PagedTable
@@ -102,12 +105,7 @@ class GapsScreen(TrackerScreen):
             lists.add_row(Text(GAP_TITLES[key]), cell(len(data.gaps.lists[key])),
                           cell(f"{100 * data.gaps.share(key):.0f}%"), key=key)
         self.show_figures(data.figures)
-        refill(self.query_one("#gaps-subspecialty", Select),
-               choice_options(r.subspecialty for r in data.rows))
-        refill(self.query_one("#gaps-type", Select),
-               choice_options(r.product_type for r in data.rows))
-        refill(self.query_one("#gaps-finding", Select),
-               [(f"{name} ({n})", name) for name, n in data.findings])
+        fill_product_filters(self, "gaps", data.rows, data.findings)
         self.apply_filter()
 
 
@@ -129,11 +127,8 @@ class GapsScreen(TrackerScreen):
         gap = self.query_one("#gap-select", Select).value
         rows = self.data.gaps.lists[str(gap)] if gap in GAP_RULES else self.data.rows
         text = self.query_one("#gaps-filter", Input).value
-        self.query_one("#heatmap", Heatmap).set_items(filter_rows(
-            rows, text=text,
-            subspecialty=selected(self.query_one("#gaps-subspecialty", Select)),
-            product_type=selected(self.query_one("#gaps-type", Select)),
-            finding=selected(self.query_one("#gaps-finding", Select))))
+        self.query_one("#heatmap", Heatmap).set_items(
+            filter_rows(rows, text=text, **product_filter_values(self, "gaps")))
 
     @on(PagedTable.Paged, "#heatmap")
     def update_status(self, event: PagedTable.Paged) -> None:

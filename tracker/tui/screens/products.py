@@ -19,7 +19,10 @@ from tracker.tui.data import ProductsBundle
 from tracker.tui.export import export_shown
 from tracker.tui.screens.base import TrackerScreen
 from tracker.tui.screens.product_detail import ProductDetailScreen
-from tracker.tui.widgets.choices import choice_options, refill, selected
+from tracker.tui.widgets.choices import (
+    fill_product_filters,
+    product_filter_values,
+)
 from tracker.tui.widgets.empty_state import EmptyState
 from tracker.tui.widgets.paged_table import PagedTable
 from tracker.tui.widgets.products_table import ProductsTable
@@ -73,22 +76,14 @@ class ProductsScreen(TrackerScreen):
         self.query_one("#products-empty").display = empty
         for selector in ("#products-filters", "#products-status", "#products"):
             self.query_one(selector).display = not empty
-        refill(self.query_one("#products-subspecialty", Select),
-               choice_options(r.subspecialty for r in self.rows))
-        refill(self.query_one("#products-type", Select),
-               choice_options(r.product_type for r in self.rows))
-        refill(self.query_one("#products-finding", Select),
-               [(f"{name} ({count})", name) for name, count in bundle.findings])
+        fill_product_filters(self, "products", self.rows, bundle.findings)
         self.apply_filter()
 
 
     def shown(self) -> list[ProductRow]:
         """The rows the filters keep, in the data's order."""
-        return filter_rows(
-            self.rows, text=self.query_one("#products-filter", Input).value,
-            subspecialty=selected(self.query_one("#products-subspecialty", Select)),
-            product_type=selected(self.query_one("#products-type", Select)),
-            finding=selected(self.query_one("#products-finding", Select)))
+        return filter_rows(self.rows, text=self.query_one("#products-filter", Input).value,
+                           **product_filter_values(self, "products"))
 
     @on(Input.Changed, "#products-filter")
     @on(Select.Changed)
