@@ -49,7 +49,9 @@ def resolve_device(device: str = "auto") -> str:
 @lru_cache(maxsize=2)
 def load_model(name: str | None = None, device: str = "auto") -> Any:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise on a command's stderr
     return SentenceTransformer(resolve_model(name), device=resolve_device(device))
 
 
