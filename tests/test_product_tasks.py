@@ -70,3 +70,18 @@ def test_spacing_and_empty_texts() -> None:
     assert _name("Lung\n  nodules") == ["Lung nodules and lung cancer"]
     assert task_labels([("name", ""), ("finding", "   ")]) == []
     assert len({t.label for t in TASKS}) == len(TASKS)
+
+
+def test_products_export_carries_tasks_and_why(engine) -> None:  # type: ignore[no-untyped-def]
+    from tui_store import build_store
+
+    from tracker.db.engine import session
+    from tracker.exports.rows import products_rows
+
+    build_store(engine)
+    with session(engine) as s:
+        rows = {r["product_id"]: r for r in products_rows(s)}
+    assert rows["rapid-lvo"]["tasks"] == "Large vessel occlusion (LVO)"
+    assert rows["rapid-lvo"]["task_sources"] == "Large vessel occlusion (LVO): K1 name 'LVO'"
+    assert rows["veye-lung-nodules"]["tasks"] == "Lung nodules and lung cancer"
+    assert rows["quantib-prostate"]["tasks"] == "Prostate"

@@ -37,6 +37,9 @@ KINDS: dict[str, list[Column]] = {
                                   "reconstruction/enhancement, workflow/reporting, comprehensive or platform"),
         ("findings_count", I, True, "number of findings its sources state it covers"),
         ("findings", S, False, "the findings its sources state, ';'-separated"),
+        ("tasks", S, False, "its clinical tasks (tracker.products.tasks vocabulary), ';'-separated"),
+        ("task_sources", S, False, "why each task: 'task: rule field 'words'' (K1 own name, "
+                                   "K2 a registration's device name, K3 a stated finding), ';'-separated"),
         ("family", S, True, "the vendor's product line it belongs to"),
         ("platforms", S, False, "platforms and marketplaces that carry it, ';'-separated"),
         ("composed", B, False, "every record behind it was composed for the recorded snapshot, "

@@ -34,6 +34,7 @@ from tracker.evidence.gaps import GAPS, product_gaps
 from tracker.evidence.overrides import load_decisions
 from tracker.evidence.vocabulary import FEATURES, LEVELS, bucket_of
 from tracker.market.ownership import owners_table as owners_today
+from tracker.products.tasks import describe_matches, product_tasks
 from tracker.store import refs
 from tracker.store.universe import counted, is_counted
 
@@ -126,6 +127,7 @@ def products_rows(session: Session, evidence: ExportEvidence | None = None) -> I
     for product_id, platform in session.exec(select(PlatformProduct.product_id, Platform.name)  # type: ignore[call-overload]
                                              .join(Platform, Platform.id == PlatformProduct.platform_id)):  # type: ignore[arg-type]
         carried[product_id].append(platform)
+    tasks = product_tasks(session, include_systems=True)
     for product in session.exec(select(Product).order_by(Product.slug)):
         company = companies[product.company_id]
         sources = product.taxonomy or {}
@@ -152,6 +154,8 @@ def products_rows(session: Session, evidence: ExportEvidence | None = None) -> I
             "product_type": product.product_type,
             "findings_count": product.findings_count,
             "findings": ";".join(product.findings or []),
+            "tasks": ";".join(m.label for m in tasks.get(product.id or -1, [])),
+            "task_sources": describe_matches(tasks.get(product.id or -1, [])),
             "family": product.family,
             "platforms": ";".join(sorted(set(carried.get(product.id or -1, [])))),
             "composed": bool(product.composed),

@@ -20,6 +20,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.db.models import Product, Registration
+from tracker.store.universe import counted
 
 
 @dataclass(frozen=True)
@@ -150,3 +157,48 @@ def match_tasks(texts: Iterable[tuple[str, str]]) -> list[TaskMatch]:
 
 def task_labels(texts: Iterable[tuple[str, str]]) -> list[str]:
     return [m.label for m in match_tasks(texts)]
+
+
+# ---- a store's products ------------------------------------------------------------------
+
+def findings_list(value: Any) -> list[str]:
+    """A stored ``Product.findings`` value as a list of non-empty strings (a JSON column of
+    scraped text: anything else in it is dropped)."""
+    if not isinstance(value, list):
+        return []
+    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
+
+
+def device_names_by_product(session: Session) -> dict[int, list[str]]:
+    """Per product: the distinct device names of its registrations, sorted (what its tasks
+    are read from besides its own names)."""
+    names: dict[int, list[str]] = {}
+    rows = session.execute(select(Registration.product_id, Registration.device_name)  # type: ignore[call-overload]
+                           .where(Registration.product_id.is_not(None))  # type: ignore[union-attr]
+                           .distinct())
+    for product_id, device_name in rows:
+        if device_name:
+            names.setdefault(product_id, []).append(device_name)
+    return {pid: sorted(found) for pid, found in names.items()}
+
+
+def tasks_of(name: str, display: str, device_names: list[str], findings: list[str]) -> list[TaskMatch]:
+    """One product's tasks from its name, display name, device names and stated findings."""
+    return match_tasks([("name", name), ("display_name", display),
+                        *(("device_name", d) for d in device_names),
+                        *(("finding", f) for f in findings)])
+
+
+def product_tasks(session: Session, *, include_systems: bool = False) -> dict[int, list[TaskMatch]]:
+    """Each counted product's clinical tasks with why (imaging systems too with
+    ``include_systems``)."""
+    device_names = device_names_by_product(session)
+    query = select(Product.id, Product.name, Product.display_name, Product.findings  # type: ignore[call-overload]
+                   ).where(counted(include_systems))
+    return {pid: tasks_of(name, display or "", device_names.get(pid, []), findings_list(findings))
+            for pid, name, display, findings in session.execute(query)}
+
+
+def describe_matches(matches: Iterable[TaskMatch]) -> str:
+    """``task: rule field 'words'`` for each match, ';'-separated (the export's provenance)."""
+    return "; ".join(f"{m.label}: {m.rule} {m.field} '{m.text}'" for m in matches)

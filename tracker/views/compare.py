@@ -21,17 +21,11 @@ from sqlalchemy.orm import Session
 
 from tracker.db.models import Product, Registration
 from tracker.evidence.effective import EvidenceSet, evidence_set
-from tracker.products.tasks import TASKS
+from tracker.products.tasks import TASKS, findings_list, product_tasks
 from tracker.store.universe import counted
 from tracker.views.company import EvidenceProfile, evidence_profile
 from tracker.views.ownership import Ownership
-from tracker.views.products import (
-    ProductRow,
-    finding_matches,
-    findings_list,
-    product_rows,
-    product_tasks,
-)
+from tracker.views.products import ProductRow, finding_matches, product_rows
 
 TASKS_RULE = ("clinical tasks of tracker.products.tasks (a fixed vocabulary matched as whole words in "
               "a product's name, its registrations' device names and its stated findings: rules "

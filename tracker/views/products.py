@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tracker.db.models import Company, Product, Registration
 from tracker.evidence.effective import EvidenceSet, evidence_set
 from tracker.evidence.vocabulary import LEVELS, rank
-from tracker.products.tasks import TaskMatch, match_tasks
+from tracker.products.tasks import TaskMatch, device_names_by_product, findings_list, tasks_of
 from tracker.store.universe import counted
 from tracker.views.ownership import Ownership, load_ownership
 
@@ -65,14 +65,6 @@ class ProductRow:
 def _ce_rank(value: str | None) -> int:
     value = (value or "").replace("Class", "").strip()
     return CE_ORDER.index(value) if value in CE_ORDER else -1
-
-
-def findings_list(value: Any) -> list[str]:
-    """A stored ``Product.findings`` value as a list of non-empty strings (a JSON column of
-    scraped text: anything else in it is dropped)."""
-    if not isinstance(value, list):
-        return []
-    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
 
 
 @lru_cache(maxsize=256)
@@ -123,34 +115,6 @@ def _registration_facts(session: Session) -> dict[int, dict[str, Any]]:
     return facts
 
 
-def _device_names(session: Session) -> dict[int, list[str]]:
-    """Per product: the distinct device names of its registrations (what its tasks are read from)."""
-    names: dict[int, list[str]] = {}
-    rows = session.execute(select(Registration.product_id, Registration.device_name)
-                           .where(Registration.product_id.is_not(None))  # type: ignore[union-attr]
-                           .distinct())
-    for product_id, device_name in rows:
-        if device_name:
-            names.setdefault(product_id, []).append(device_name)
-    return {pid: sorted(found) for pid, found in names.items()}
-
-
-def _tasks_of(name: str, display: str, device_names: list[str], findings: list[str]) -> list[TaskMatch]:
-    return match_tasks([("name", name), ("display_name", display),
-                        *(("device_name", d) for d in device_names),
-                        *(("finding", f) for f in findings)])
-
-
-def product_tasks(session: Session, *, include_systems: bool = False) -> dict[int, list[TaskMatch]]:
-    """Each product's clinical tasks with why (``tracker.products.tasks``), from its name,
-    display name, registrations' device names and stated findings."""
-    device_names = _device_names(session)
-    query = select(Product.id, Product.name, Product.display_name, Product.findings
-                   ).where(counted(include_systems))
-    return {pid: _tasks_of(name, display or "", device_names.get(pid, []), findings_list(findings))
-            for pid, name, display, findings in session.execute(query)}
-
-
 def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
                  ownership: Ownership | None = None, include_systems: bool = False) -> list[ProductRow]:
     """Every AI software product (imaging systems too with ``include_systems``), ordered by
@@ -159,7 +123,7 @@ def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
     ownership = ownership or load_ownership(session)
     companies = dict(session.execute(select(Company.id, Company.name)).all())  # type: ignore[arg-type]
     facts = _registration_facts(session)
-    device_names = _device_names(session)
+    device_names = device_names_by_product(session)
     rows: list[ProductRow] = []
     query = select(Product.id, Product.slug, Product.display_name, Product.name, Product.company_id,
                    Product.modality, Product.subspecialty, Product.source_url, Product.kind,
@@ -182,7 +146,7 @@ def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
             highest=ev.highest if ev else None, source_url=url or "", kind=kind or "software",
             product_type=product_type or "", family=family or "", composed=bool(composed),
             findings=findings_list(findings),
-            task_matches=_tasks_of(raw_name, display or "", device_names.get(pid, []),
+            task_matches=tasks_of(raw_name, display or "", device_names.get(pid, []),
                                    findings_list(findings))))
     rows.sort(key=lambda r: (r.company.casefold(), r.name.casefold()))
     return rows
