@@ -29,8 +29,12 @@ def tui_app(tmp_path: Path) -> Any:
 
 
 async def _settle(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    """Until the screen is still: a pushed screen starts its worker on mount (after the first
+    wait), and a DataTable fits its column widths on idle, after its rows arrived."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.1)
     await pilot.pause()
 
 
