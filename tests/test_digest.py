@@ -322,6 +322,26 @@ def test_default_since_is_the_previous_successful_nightly(engine) -> None:  # ty
     assert found.since == datetime(2025, 6, 8, 3, 0, tzinfo=UTC) and "run 1" in found.rule
 
 
+def test_default_since_continues_where_the_last_digest_ended(engine) -> None:  # type: ignore[no-untyped-def]
+    """Consecutive nightly digests neither repeat nor miss: the next one starts where the last
+    one written ended, also after a failed run (its digest was written too)."""
+    from tracker.digest.period import period
+
+    now = datetime(2025, 6, 10, 4, 0, tzinfo=UTC)
+    ended = datetime(2025, 6, 9, 3, 40, tzinfo=UTC)
+    with session(engine) as s:
+        s.add(CrawlRun(kind="nightly", status="ok", started_at=datetime(2025, 6, 8, 3, 0, tzinfo=UTC),
+                       report={"digest": {"until": "2025-06-08T03:35:00+00:00"}}))
+        s.add(CrawlRun(kind="nightly", status="failed", started_at=datetime(2025, 6, 9, 3, 0, tzinfo=UTC),
+                       report={"digest": {"until": ended.isoformat()}}))
+        s.add(CrawlRun(kind="nightly", status="ok", started_at=datetime(2025, 6, 9, 5, 0, tzinfo=UTC),
+                       report={"digest": {"until": "not a time"}}))  # unreadable: skipped
+        s.add(CrawlRun(kind="nightly", status="running", started_at=datetime(2025, 6, 10, 3, 0, tzinfo=UTC)))
+        s.commit()
+        found = period(s, now=now)
+    assert found.since == ended and "run 2" in found.rule
+
+
 # ---- the nightly and its hook ------------------------------------------------------------
 
 def _nightly(monkeypatch, tmp_path: Path, db_url: str, hook: str | None, **extra: Any):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ def digest(
         help="YYYY-MM-DD or an ISO date and time (UTC unless a zone is given). Default: the start "
              "of the last successful nightly run before the latest one, else 24 hours ago.")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Write digest-DATE.md, .html and .json into this folder.")] = None,
+        "--out", help="Write digest-<time>.md, .html and .json into this folder.")] = None,
     include_systems: Annotated[bool, typer.Option(
         "--include-systems", help="Count imaging systems too (AI software only by default).")] = False,
     limit: Annotated[int, typer.Option(

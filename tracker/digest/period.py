@@ -1,8 +1,13 @@
 """The period a digest covers: from ``since`` to the moment it is made.
 
-Rule for the default start (``tracker digest`` without ``--since``, and the nightly): the start
-of the last *successful* nightly run before the latest one (the latest run is the one in
-progress when the nightly writes its digest), else 24 hours before now. Every time is UTC; a
+Rule for the default start (``tracker digest`` without ``--since``, and the nightly), so that
+consecutive nightly digests neither repeat nor miss a change:
+
+1. the end of the period of the last digest an earlier nightly run wrote (its run report's
+   ``digest.until``), whatever that run's status: that digest covered everything before it;
+2. else the start of the last *successful* nightly run before the latest one (the latest run
+   is the one in progress when the nightly writes its digest);
+3. else 24 hours before now. Every time is UTC; a
 time read back without a zone (SQLite) is UTC, as the store writes it.
 """
 
@@ -57,6 +62,13 @@ def default_since(session: Session, now: datetime, *, kinds: tuple[str, ...] = R
     latest = session.execute(select(col(CrawlRun.id)).where(col(CrawlRun.kind).in_(kinds))
                              .order_by(col(CrawlRun.id).desc()).limit(1)).scalar()
     if latest is not None:
+        runs = session.execute(select(col(CrawlRun.id), col(CrawlRun.report))
+                               .where(col(CrawlRun.kind).in_(kinds), col(CrawlRun.id) < latest)
+                               .order_by(col(CrawlRun.id).desc()).limit(50)).all()
+        for run_id, report in runs:
+            until = _digest_until(report)
+            if until is not None and until <= now:
+                return until, f"end of the period of the last digest (run {run_id})"
         row = session.execute(select(col(CrawlRun.id), col(CrawlRun.started_at))
                               .where(col(CrawlRun.kind).in_(kinds), col(CrawlRun.status) == "ok",
                                      col(CrawlRun.id) < latest)
@@ -65,6 +77,18 @@ def default_since(session: Session, now: datetime, *, kinds: tuple[str, ...] = R
             started = aware(row[1]) or now
             return started, f"start of the last successful nightly run before the latest (run {row[0]})"
     return now - FALLBACK, "24 hours before the digest was made (no earlier successful nightly run)"
+
+
+def _digest_until(report: object) -> datetime | None:
+    """``digest.until`` of a stored run report, when the run wrote a digest."""
+    digest = report.get("digest") if isinstance(report, dict) else None
+    until = digest.get("until") if isinstance(digest, dict) else None
+    if not isinstance(until, str):
+        return None
+    try:
+        return aware(datetime.fromisoformat(until))
+    except ValueError:
+        return None
 
 
 def period(session: Session, *, since: datetime | None = None, now: datetime | None = None) -> Period:

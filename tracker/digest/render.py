@@ -3,8 +3,8 @@
 Scraped text (titles, names, sentences) is untrusted and never becomes markup: in Markdown
 every character Markdown or HTML would read is backslash-escaped; the HTML page is rendered by
 jinja2 with autoescape from the same structured items (not from the Markdown); a link is made
-only from an ``http(s)`` URL. Files are ``digest-<date>.{md,html,json}``, the date being the
-UTC day the digest was made.
+only from an ``http(s)`` URL. Files are ``digest-YYYY-MM-DDTHHMMZ.{md,html,json}``, the time
+the digest was made (UTC), so two runs on one day keep both.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ SHOWN = 50
 def _more(count: int, limit: int, digest: Digest) -> str | None:
     if not limit or count <= limit:
         return None
-    stem = f"digest-{digest.generated_at.strftime('%Y-%m-%d')}.json"
+    stem = f"{file_stem(digest)}.json"
     return (f"… and {count - limit} more: every item is in {stem} "
             f"(or `tracker digest --limit 0`).")
 
@@ -263,10 +263,15 @@ def to_json(digest: Digest) -> str:
     return json.dumps(digest.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
+def file_stem(digest: Digest) -> str:
+    """``digest-YYYY-MM-DDTHHMMZ`` (when it was made, UTC): two runs on one day keep both."""
+    return f"digest-{digest.generated_at.astimezone(UTC).strftime('%Y-%m-%dT%H%MZ')}"
+
+
 def write_files(digest: Digest, folder: Path) -> dict[str, str]:
-    """``digest-<date>.md``, ``.html`` and ``.json`` in ``folder``, each written atomically;
+    """``<file_stem>.md``, ``.html`` and ``.json`` in ``folder``, each written atomically;
     returns format -> path."""
-    stem = f"digest-{digest.generated_at.strftime('%Y-%m-%d')}"
+    stem = file_stem(digest)
     paths: dict[str, str] = {}
     for fmt, render in (("md", to_markdown), ("html", to_html), ("json", to_json)):
         path = Path(folder) / f"{stem}.{fmt}"
