@@ -46,7 +46,7 @@ from tracker.db.models import (
     Registration,
 )
 from tracker.digest.period import Period, aware
-from tracker.evidence.effective import EffectiveGrade, effective_grades, evidence_set
+from tracker.evidence.effective import effective_grades, evidence_set
 from tracker.evidence.overrides import accepts, load_decisions
 from tracker.store.events import is_trusted
 from tracker.store.refs import paper_url
@@ -259,7 +259,9 @@ def _links(session: Session, period: Period, names: _Names) -> list[Item]:
         return []
     decisions = load_decisions(session, publication_ids=pub_ids)
     pubs = {p.id: p for p in session.exec(select(Publication).where(col(Publication.id).in_(pub_ids)))}
-    levels = {pid: g.level for pid, g in _effective_levels(session, pub_ids).items()}
+    levels = {pid: g.level for pid, g in effective_grades(session, pub_ids).items()}
+    auto_pairs = set(session.exec(select(PaperProductLink.publication_id, PaperProductLink.product_id)  # type: ignore[call-overload]
+                                  .where(col(PaperProductLink.publication_id).in_(pub_ids))).all())
     pairs: dict[tuple[int, int], Item] = {}
     for row in auto:
         if not names.counted(row.product_id) or decisions.link(row.publication_id, row.product_id) is False:
@@ -282,9 +284,7 @@ def _links(session: Session, period: Period, names: _Names) -> list[Item]:
             continue  # a later decision stands (it is reported, if in the period)
         pub = pubs[decision.publication_id]
         accepted = accepts(decision.value)
-        has_auto = session.exec(select(PaperProductLink.id).where(
-            PaperProductLink.publication_id == decision.publication_id,
-            PaperProductLink.product_id == pid)).first() is not None
+        has_auto = (decision.publication_id, pid) in auto_pairs
         action = ("confirmed" if has_auto else "hand link") if accepted else "rejected"
         earlier = pairs.pop((decision.publication_id, pid), None)
         if earlier is not None and not accepted:
@@ -304,10 +304,6 @@ def _links(session: Session, period: Period, names: _Names) -> list[Item]:
     return sorted(pairs.values(), key=_order)
 
 
-def _effective_levels(session: Session, pub_ids: list[int]) -> dict[int, EffectiveGrade]:
-    return effective_grades(session, pub_ids)
-
-
 def _level_changes(session: Session, period: Period, names: _Names) -> list[Item]:
     auto = session.exec(select(EvidenceGrade).where(_in(col(EvidenceGrade.level_changed_at), period))
                         .order_by(col(EvidenceGrade.level_changed_at), col(EvidenceGrade.id))).all()
@@ -319,7 +315,7 @@ def _level_changes(session: Session, period: Period, names: _Names) -> list[Item
         return []
     linked = evidence_set(session, publication_ids=pub_ids).index_by_paper()
     pubs = {p.id: p for p in session.exec(select(Publication).where(col(Publication.id).in_(pub_ids)))}
-    effective = _effective_levels(session, pub_ids)
+    effective = effective_grades(session, pub_ids)
     grades = {g.publication_id: g for g in session.exec(
         select(EvidenceGrade).where(col(EvidenceGrade.publication_id).in_(pub_ids)))}
     history: dict[int, list[Override]] = {}

@@ -24,9 +24,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tracker.db.models import Company, CompanyAlias, Product, ProductAlias, Watch
+from tracker.db.models import Company, Product, ProductAlias, Watch
 from tracker.digest.changes import Changes, Item
 from tracker.names import fold, normalize_company, normalize_product
+from tracker.store.companies import find_company
 from tracker.views.ownership import load_ownership
 
 KINDS = ("product", "company", "query")
@@ -80,12 +81,9 @@ def find_companies(session: Session, value: str) -> list[Company]:
     key = normalize_company(value)
     if not key:
         return []
-    exact = {c.id: c for c in session.exec(select(Company).where(Company.normalized_name == key))}
-    alias_ids = session.exec(select(CompanyAlias.company_id).where(CompanyAlias.normalized == key)).all()
-    for c in session.exec(select(Company).where(col(Company.id).in_(list(alias_ids)))):
-        exact.setdefault(c.id, c)
-    if exact:
-        return sorted(exact.values(), key=lambda c: c.name)
+    exact = find_company(session, name=value)  # the store's rule: the name, else an alias
+    if exact is not None:
+        return [exact]
     pattern = _words_pattern(key)
     return [c for c in session.exec(select(Company).order_by(col(Company.name)))
             if pattern.search(c.normalized_name)]

@@ -16,7 +16,7 @@ from tracker.config import Settings
 from tracker.evidence.effective import EvidenceSet, evidence_set
 from tracker.views.company import YEAR_LEVELS_RULE as VIEW_YEAR_RULE
 from tracker.views.company import levels_by_year
-from tracker.views.compare import findings_catalogue
+from tracker.views.compare import tasks_catalogue
 from tracker.views.ownership import Ownership, load_ownership
 from tracker.views.products import ProductRow, product_rows
 
@@ -31,7 +31,7 @@ class ProductsBundle:
     evidence: EvidenceSet
     ownership: Ownership | None = None
     findings: list[tuple[str, int]] = field(default_factory=list)
-    """The findings catalogue (``tracker.views.compare.findings_catalogue``)."""
+    """The findings catalogue (``tracker.views.compare.findings_catalogue``, from the rows)."""
 
 
 class StoreData:
@@ -70,10 +70,10 @@ class StoreData:
                     evidence = evidence_set(s)
                     ownership = load_ownership(
                         s, min_confidence=self.settings.event_min_confidence)
+                    rows = product_rows(s, evidence=evidence, ownership=ownership,
+                                        include_systems=self.include_systems)
                     self._products = ProductsBundle(
-                        product_rows(s, evidence=evidence, ownership=ownership,
-                                     include_systems=self.include_systems), evidence, ownership,
-                        findings_catalogue(s, include_systems=self.include_systems))
+                        rows, evidence, ownership, tasks_catalogue(r.task_matches for r in rows))
             return self._products
 
     def papers_by_level_year(self, product_ids: Iterable[int]) -> dict[int, dict[str, int]]:

@@ -13,6 +13,7 @@ findings).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db.models import Product, Registration
 from tracker.evidence.effective import EvidenceSet, evidence_set
-from tracker.products.tasks import TASKS, findings_list, product_tasks
+from tracker.products.tasks import TASKS, TaskMatch, findings_list, product_tasks
 from tracker.store.universe import counted
 from tracker.views.company import EvidenceProfile, evidence_profile
 from tracker.views.ownership import Ownership
@@ -84,9 +85,15 @@ def _tasks_then_findings(row: ProductRow) -> list[str]:
 def findings_catalogue(session: Session, *, include_systems: bool = False) -> list[tuple[str, int]]:
     """``(clinical task, products with it)``, most products first then vocabulary order
     (``TASKS_RULE``): the choices of the finding filter and the report's per-task tables."""
+    return tasks_catalogue(product_tasks(session, include_systems=include_systems).values())
+
+
+def tasks_catalogue(per_product: Iterable[Iterable[TaskMatch]]) -> list[tuple[str, int]]:
+    """``findings_catalogue`` from each product's task matches already at hand (the TUI's
+    product rows carry them)."""
     counts: Counter[str] = Counter()
-    for matches in product_tasks(session, include_systems=include_systems).values():
-        counts.update(m.label for m in matches)
+    for matches in per_product:
+        counts.update({m.label for m in matches})
     order = {task.label: i for i, task in enumerate(TASKS)}
     return sorted(counts.items(), key=lambda item: (-item[1], order[item[0]]))
 
