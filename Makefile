@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## speed and memory figures (prints, never fails on a number)
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/linking.py
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/store.py
 
 tui: $(STAMP)
 	$(BIN)/tracker tui --database-url sqlite:///data/demo/tracker.db

@@ -19,7 +19,10 @@ class TrackerSpider(scrapy.Spider):
 
     Politeness, one rule for every source: a spider names its rate setting in
     :meth:`requests_per_second`; the download delay is its inverse, per site (Scrapy's delay
-    applies per domain slot), except against the local replay server."""
+    applies per domain slot), except against the local replay server. ``crawl_max_host_rps``,
+    when set, caps every source (the replay server too). In a distributed crawl the same delay
+    is kept per host across all workers together (``spiders.politeness``) instead of per
+    process."""
 
     @classmethod
     def requests_per_second(cls, settings: Settings) -> float | None:
@@ -29,11 +32,18 @@ class TrackerSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
-        if settings.getbool("TRACKER_REPLAY"):
-            return
-        rate = cls.requests_per_second(get_settings())
-        if rate is not None:
-            settings.set("DOWNLOAD_DELAY", 1.0 / max(rate, 0.01), priority="spider")
+        tracker = get_settings()
+        rates = [tracker.crawl_max_host_rps]
+        if not settings.getbool("TRACKER_REPLAY"):
+            rates.append(cls.requests_per_second(tracker))
+        delay = max((1.0 / max(rate, 0.01) for rate in rates if rate is not None), default=None)
+        if settings.get("TRACKER_REDIS_URL"):
+            # one delay per host for every worker together (spiders.politeness) replaces the
+            # per-process one
+            settings.set("TRACKER_HOST_INTERVAL", delay or 0.0, priority="spider")
+            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+        elif delay is not None:
+            settings.set("DOWNLOAD_DELAY", delay, priority="spider")
 
     @property
     def tracker_settings(self) -> Settings:

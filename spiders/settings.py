@@ -37,8 +37,10 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
 
 
-def scrapy_settings(tracker: Settings, *, database_url: str, replay: bool = False) -> dict[str, Any]:
-    """Scrapy settings for one crawl, from the tracker's typed settings."""
+def scrapy_settings(tracker: Settings, *, database_url: str, replay: bool = False, redis_url: str | None = None,
+                    idle: float | None = None, seed: bool = False) -> dict[str, Any]:
+    """Scrapy settings for one crawl, from the tracker's typed settings; with ``redis_url``
+    for a worker or (``seed``) the seed of a distributed crawl (``spiders.distributed``)."""
     values = {k: v for k, v in globals().items() if k.isupper()}
     values.update(
         USER_AGENT=tracker.agent,
@@ -54,4 +56,9 @@ def scrapy_settings(tracker: Settings, *, database_url: str, replay: bool = Fals
     if replay:  # the loopback replay server: no need to be slow
         values.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, RETRY_BACKOFF_BASE=0.05,
                       CONCURRENT_REQUESTS_PER_DOMAIN=4, TRACKER_REPLAY=True)
+    if redis_url:
+        from spiders.distributed import distributed_settings
+
+        values.update(distributed_settings(tracker, values, redis_url=redis_url, seed=seed,
+                                           idle=tracker.crawl_idle_seconds if idle is None else idle))
     return values

@@ -54,3 +54,51 @@ def replay() -> Iterator[object]:
 
     with ReplayServer(SNAPSHOT) as server:
         yield server
+
+
+# -- real servers on loopback (Debian's postgresql and redis-server; .ci/run installs them) --
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """One throwaway PostgreSQL cluster for the session (initdb/pg_ctl on a free port, run
+    as the ``postgres`` user when the tests run as root). Skipped only when the server's
+    binaries are absent, with the reason."""
+    from tracker.devtools.servers import PostgresServer, missing_postgres
+
+    reason = missing_postgres()
+    if reason:
+        pytest.skip(reason)
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server, request: pytest.FixtureRequest) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + f"_{os.getpid()}"
+    pg_server.drop_database(name)
+    url = pg_server.create_database(name)
+    yield url
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tracker.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[object]:
+    """One throwaway redis-server for the session, on a free loopback port."""
+    from tracker.devtools.servers import RedisServer, missing_redis
+
+    reason = missing_redis()
+    if reason:
+        pytest.skip(reason)
+    with RedisServer() as server:
+        yield server

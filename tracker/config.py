@@ -168,6 +168,26 @@ class Settings(BaseSettings):
     error_cap: int = 50
     """A spider stops after this many errors (Scrapy's CLOSESPIDER_ERRORCOUNT)."""
 
+    redis_url: str | None = None
+    """Redis of a distributed crawl (``redis://[:password@]host:6379/0``, ``rediss://`` for
+    TLS): the shared request queue, duplicate filter and per-host rate limit of every crawl
+    worker (``tracker crawl --redis-url``, docs/distributed-crawl.md). Unset: crawls run on
+    this machine only. Keep it private: queued requests are pickled."""
+
+    redis_key_prefix: str = "tracker"
+    """First part of every Redis key of the distributed crawl, so that two trackers can share
+    one Redis server."""
+
+    crawl_idle_seconds: float = Field(default=30.0, gt=0)
+    """A distributed crawl worker ends a spider once that spider's shared queue has stayed
+    empty this long (and no seeding is under way)."""
+
+    crawl_max_host_rps: float | None = Field(default=None, gt=0)
+    """An upper bound on requests per second to any one host, on top of each source's own
+    rate (on one machine it is Scrapy's download delay, randomised like the sources' own); in
+    a distributed crawl it holds for every request across all workers together. Unset: the
+    sources' rates only (and none against the replay server)."""
+
     enabled_sources: list[str] = Field(
         default_factory=lambda: ["regulatory", "literature", "news"]
     )

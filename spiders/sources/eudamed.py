@@ -6,9 +6,11 @@ the store): the actor search (``/eos?name=``) gives its SRN(s); then its devices
 certificates) and its certificates (``/certificates/search/?actorSrn=``). Pages start at 0.
 
 Guard against the API's habit of ignoring unknown parameters: before anything else the
-spider counts each endpoint unfiltered; a filtered answer with the unfiltered total, or any
-row that does not match its filter, fails the crawl loudly (logged as an error, rows not
-stored) instead of storing everyone's devices under one vendor.
+spider counts each endpoint unfiltered (one probe after the other, each carrying the totals
+so far); a filtered answer with the unfiltered total, or any row that does not match its
+filter, fails the crawl loudly (logged as an error, rows not stored) instead of storing
+everyone's devices under one vendor. The totals, like everything else a callback needs, travel
+in the requests, so any worker of a distributed crawl can handle any answer.
 
 Bad answers are reported, never raised: a page or device detail that cannot be read fails
 the crawl with one logged error naming the URL (nothing from it is stored); a row, device or
@@ -57,7 +59,6 @@ class EudamedSpider(TrackerSpider):
         super().__init__(**kwargs)
         self.vendors_arg = [v.strip() for v in vendors.split(",") if v.strip()]
         self.name_param = name_param  # a parameter name, so a test can misspell it
-        self.unfiltered: dict[str, int] = {}
 
     @classmethod
     def requests_per_second(cls, settings: Settings) -> float | None:
@@ -71,8 +72,10 @@ class EudamedSpider(TrackerSpider):
         query["languageIso2Code"] = "en"
         return f"{self.tracker_settings.eudamed_base_url.rstrip('/')}{ENDPOINTS[endpoint]}?{urlencode(query)}"
 
-    def vendors(self) -> list[str]:
-        names = self.vendors_arg or list(self.tracker_settings.eudamed_vendors)
+    def vendors(self, asked: list[str]) -> list[str]:
+        """Search names of ``asked`` (the ``vendors`` argument), else of the vendors setting,
+        else of every company in the store."""
+        names = asked or list(self.tracker_settings.eudamed_vendors)
         if not names:
             from sqlmodel import select
 
@@ -89,33 +92,43 @@ class EudamedSpider(TrackerSpider):
 
     async def start(self) -> Any:
         # control probes first: the unfiltered size of each endpoint
-        for endpoint in ENDPOINTS:
-            yield scrapy.Request(self.url(endpoint, size=1), callback=self.parse_probe,
-                                 errback=self.on_error, cb_kwargs={"endpoint": endpoint}, priority=10)
+        yield self.probe(list(ENDPOINTS)[0], {}, {"asked": self.vendors_arg, "name_param": self.name_param})
 
-    def parse_probe(self, response: Response, endpoint: str) -> Iterator[Any]:
+    def probe(self, endpoint: str, unfiltered: dict[str, int], args: dict[str, Any]) -> scrapy.Request:
+        return scrapy.Request(self.url(endpoint, size=1), callback=self.parse_probe, errback=self.on_error,
+                              cb_kwargs={"endpoint": endpoint, "unfiltered": unfiltered, "args": args},
+                              priority=10)
+
+    def parse_probe(self, response: Response, endpoint: str, unfiltered: dict[str, int],
+                    args: dict[str, Any]) -> Iterator[Any]:
+        """One endpoint's unfiltered total; after the last probe, the vendors' searches (each
+        carrying the totals). ``args`` are the spider's arguments, for the worker that reads
+        the last probe."""
         page = parse_page(response.body)
         if not page.paging_known:  # the total is what a probe is for
             self.fail("%s: %s", response.url, page.problems[0])
             return
-        self.unfiltered[endpoint] = page.total
-        if len(self.unfiltered) < len(ENDPOINTS):
+        unfiltered = {**unfiltered, endpoint: page.total}
+        missing = [e for e in ENDPOINTS if e not in unfiltered]
+        if missing:
+            yield self.probe(missing[0], unfiltered, args)
             return
-        vendors = self.vendors()
+        name_param = args["name_param"]
+        vendors = self.vendors(args["asked"])
         self.crawler.stats.set_value("tracker/report/vendors", len(vendors))
         for vendor in vendors:
-            yield scrapy.Request(self.url("eos", **{self.name_param: vendor}), callback=self.parse_actors,
-                                 errback=self.on_error, cb_kwargs={"vendor": vendor})
+            yield scrapy.Request(self.url("eos", **{name_param: vendor}), callback=self.parse_actors,
+                                 errback=self.on_error, cb_kwargs={"vendor": vendor, "unfiltered": unfiltered})
 
-    def _guarded(self, response: Response, endpoint: str, *, key: str, expected: str,
-                 contains: bool = False) -> Any:
+    def _guarded(self, response: Response, endpoint: str, unfiltered_totals: dict[str, int], *, key: str,
+                 expected: str, contains: bool = False) -> Any:
         page = parse_page(response.body)
         if not page.paging_known:
             self.fail("%s: %s", response.url, page.problems[0])
             return None
         self.report_problems(page.problems, url=response.url)  # rows that are not objects
         try:
-            unfiltered = self.unfiltered.get(endpoint, 0)
+            unfiltered = unfiltered_totals.get(endpoint, 0)
             if page.total > 1 and page.total == unfiltered:
                 raise FilterIgnored(f"the filtered search returned all {unfiltered} {endpoint} rows")
             check_filter(page.rows, key=key, expected=expected, contains=contains)
@@ -125,8 +138,8 @@ class EudamedSpider(TrackerSpider):
             return None
         return page
 
-    def parse_actors(self, response: Response, vendor: str) -> Iterator[Any]:
-        page = self._guarded(response, "eos", key="name", expected=vendor, contains=True)
+    def parse_actors(self, response: Response, vendor: str, unfiltered: dict[str, int]) -> Iterator[Any]:
+        page = self._guarded(response, "eos", unfiltered, key="name", expected=vendor, contains=True)
         if page is None:
             return
         for actor in page.rows:
@@ -138,13 +151,14 @@ class EudamedSpider(TrackerSpider):
             if not srn or not normalize_company(holder).startswith(normalize_company(vendor)):
                 continue
             self.crawler.stats.inc_value("tracker/report/actors")
-            yield scrapy.Request(self.url("devices", srn=srn), callback=self.parse_devices,
-                                 errback=self.on_error, cb_kwargs={"srn": srn, "page": 0})
+            yield scrapy.Request(self.url("devices", srn=srn), callback=self.parse_devices, errback=self.on_error,
+                                 cb_kwargs={"srn": srn, "page": 0, "unfiltered": unfiltered})
             yield scrapy.Request(self.url("certificates", actorSrn=srn), callback=self.parse_certificates,
-                                 errback=self.on_error, cb_kwargs={"srn": srn, "holder": holder, "page": 0})
+                                 errback=self.on_error,
+                                 cb_kwargs={"srn": srn, "holder": holder, "page": 0, "unfiltered": unfiltered})
 
-    def parse_devices(self, response: Response, srn: str, page: int) -> Iterator[Any]:
-        found = self._guarded(response, "devices", key="manufacturerSrn", expected=srn)
+    def parse_devices(self, response: Response, srn: str, page: int, unfiltered: dict[str, int]) -> Iterator[Any]:
+        found = self._guarded(response, "devices", unfiltered, key="manufacturerSrn", expected=srn)
         if found is None:
             return
         base = self.tracker_settings.eudamed_base_url.rstrip("/")
@@ -155,7 +169,8 @@ class EudamedSpider(TrackerSpider):
                                  cb_kwargs={"row": row, "listed": listed})
         if not found.last and found.rows:
             yield scrapy.Request(self.url("devices", srn=srn, page=page + 1), callback=self.parse_devices,
-                                 errback=self.on_error, cb_kwargs={"srn": srn, "page": page + 1})
+                                 errback=self.on_error,
+                                 cb_kwargs={"srn": srn, "page": page + 1, "unfiltered": unfiltered})
 
     def parse_detail(self, response: Response, row: dict[str, Any], listed: ServedAs) -> Iterator[Any]:
         """A device (its row from the list answer, ``listed``) with its detail: composed when
@@ -184,8 +199,9 @@ class EudamedSpider(TrackerSpider):
                 problems.append(str(exc))
         self.report_problems(problems, url=response.url)
 
-    def parse_certificates(self, response: Response, srn: str, holder: str, page: int) -> Iterator[Any]:
-        found = self._guarded(response, "certificates", key="actorSrn", expected=srn)
+    def parse_certificates(self, response: Response, srn: str, holder: str, page: int,
+                           unfiltered: dict[str, int]) -> Iterator[Any]:
+        found = self._guarded(response, "certificates", unfiltered, key="actorSrn", expected=srn)
         if found is None:
             return
         served = self.served(response)
@@ -200,7 +216,8 @@ class EudamedSpider(TrackerSpider):
         if not found.last and found.rows:
             yield scrapy.Request(self.url("certificates", actorSrn=srn, page=page + 1),
                                  callback=self.parse_certificates, errback=self.on_error,
-                                 cb_kwargs={"srn": srn, "holder": holder, "page": page + 1})
+                                 cb_kwargs={"srn": srn, "holder": holder, "page": page + 1,
+                                            "unfiltered": unfiltered})
 
     def on_error(self, failure: Any) -> None:
         self.fail("%s failed: %s", failure.request.url, failure.getErrorMessage())

@@ -10,6 +10,10 @@ Bad answers are reported, never raised: a page without one usable record fails t
 with one logged error (nothing from it is stored); a bad result or a field of the wrong type
 is a logged warning and the rest of the page is stored; an unreadable ``nextCursorMark``
 stores the page and fails the crawl (the pages after it could not be asked).
+
+Pages go through the duplicate filter (a term and cursor are asked once per crawl, by whichever
+worker of a distributed crawl takes them); ``seen`` only spares one process storing a record
+twice, the store keeps each paper once anyway.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ class EuropePmcSpider(TrackerSpider):
         params = {"query": term, "format": "json", "resultType": "core",
                   "pageSize": settings.europepmc_page_size, "cursorMark": cursor}
         url = europepmc_search_url(settings, params)
-        return scrapy.Request(url, callback=self.parse_page, dont_filter=True,
+        return scrapy.Request(url, callback=self.parse_page,
                               cb_kwargs={"term": term, "cursor": cursor, "number": number})
 
     async def start(self) -> Any:

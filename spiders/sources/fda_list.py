@@ -1,6 +1,8 @@
 """The FDA list of AI-enabled medical devices: the list page, then its CSV download.
 
-Incremental: the watermark is ``{"newest": <newest decision date>, "sha256": <file hash>}``.
+Incremental: the watermark is ``{"newest": <newest decision date>, "sha256": <file hash>}``,
+read when the crawl starts and carried by its requests (so that any worker of a distributed
+crawl can compare the file with it).
 A file whose hash equals the watermark's is not parsed again (the report says so); a changed
 file is parsed and every row goes through the store, which writes only new or changed rows;
 the report gives the newest decision date before and after and how many rows are newer.
@@ -43,8 +45,9 @@ class FdaListSpider(TrackerSpider):
         self.full = full.lower() in ("1", "true", "yes")
 
     async def start(self) -> Any:
-        self.previous = {} if self.full else self._previous_watermark()
-        yield scrapy.Request(self.tracker_settings.fda_list_url, callback=self.parse_page)
+        previous = {} if self.full else self._previous_watermark()
+        yield scrapy.Request(self.tracker_settings.fda_list_url, callback=self.parse_page,
+                             cb_kwargs={"previous": previous, "panel": self.panel})
 
     def _previous_watermark(self) -> dict[str, str]:
         from tracker.db.engine import open_store, session
@@ -61,33 +64,34 @@ class FdaListSpider(TrackerSpider):
         except (ValueError, TypeError):  # an older plain-date watermark
             return {"newest": str(value)}
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    def parse_page(self, response: Response, previous: dict[str, str], panel: str | None) -> Iterator[Any]:
         link = find_download_link(response)
         if link is None:
             self.fail("no list download link on %s", response.url)
             return
-        yield response.follow(link, callback=self.parse_list)
+        yield response.follow(link, callback=self.parse_list, cb_kwargs={"previous": previous, "panel": panel})
 
-    def parse_list(self, response: Response) -> Iterator[Any]:
+    def parse_list(self, response: Response, previous: dict[str, str], panel: str | None) -> Iterator[Any]:
+        """The list file; ``previous`` is the watermark the crawl started from."""
         digest = hashlib.sha256(response.body).hexdigest()
         stats = self.crawler.stats
         stats.set_value("tracker/report/sha256", digest)
-        stats.set_value("tracker/report/previous_newest", self.previous.get("newest"))
-        if self.previous.get("sha256") == digest:
+        stats.set_value("tracker/report/previous_newest", previous.get("newest"))
+        if previous.get("sha256") == digest:
             self.logger.info("%s unchanged since the last crawl (sha256 %s)", response.url, digest[:12])
             stats.set_value("tracker/report/file_unchanged", 1)
             return
         served = self.served(response)
         if response.url.lower().endswith(".xml") or response.body.lstrip()[:5] == b"<?xml":
-            parsed = parse_fda_xml(response.body, source_url=served.upstream, panel=self.panel)
+            parsed = parse_fda_xml(response.body, source_url=served.upstream, panel=panel)
         else:
-            parsed = parse_fda_csv(_text(response), source_url=served.upstream, panel=self.panel)
+            parsed = parse_fda_csv(_text(response), source_url=served.upstream, panel=panel)
         self.report_problems(parsed.problems, url=response.url)
         newest = max((r.decision_date for r in parsed.records if r.decision_date), default=None)
         if newest is None:
             self.fail("no rows parsed from %s", response.url)
             return
-        before = self.previous.get("newest")
+        before = previous.get("newest")
         stats.set_value("tracker/report/rows", len(parsed.records))
         stats.set_value("tracker/report/newest", newest.isoformat())
         stats.set_value("tracker/report/rows_newer", sum(

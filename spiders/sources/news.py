@@ -3,8 +3,9 @@ sitemap or a listing page (``news_pages``). Sources come from the news sources f
 (``tracker.sources.news``); parsing is in ``tracker.parsers.news``.
 
 Pages already stored with their body text are not fetched again, so a nightly run only
-fetches what is new. A page that cannot be fetched (404, retries exhausted) still leaves
-the feed's title, date and summary in the store.
+fetches what is new (the list is read when the crawl starts, or, in a worker of a distributed
+crawl, which never runs ``start``, when a callback first needs it). A page that cannot be
+fetched (404, retries exhausted) still leaves the feed's title, date and summary in the store.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class NewsSpiderBase(TrackerSpider):
     def __init__(self, only: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.only = {name.strip() for name in only.split(",") if name.strip()}
-        self.known: set[str] = set()
+        self._known: set[str] | None = None
 
     @classmethod
     def requests_per_second(cls, settings: Settings) -> float | None:
@@ -46,17 +47,25 @@ class NewsSpiderBase(TrackerSpider):
             return []
         return [s for s in found if s.kind in self.kinds and (not self.only or s.name in self.only)]
 
+    @property
+    def known(self) -> set[str]:
+        """URLs of the news items stored with their body text (read once per process)."""
+        if self._known is None:
+            self.load_known()
+        return self._known or set()
+
     def load_known(self) -> None:
         from tracker.db.engine import open_store, session
         from tracker.store.news import news_urls_with_body
 
+        self._known = set()
         url = self.crawler.settings.get("TRACKER_DATABASE_URL")
         if not url:
             return
         engine = open_store(url)
         try:
             with session(engine) as s:
-                self.known = news_urls_with_body(s)
+                self._known = news_urls_with_body(s)
         finally:
             engine.dispose()
 

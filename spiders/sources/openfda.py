@@ -9,6 +9,11 @@ header's ``search_after`` cursor from the first page on (openFDA drops the curso
 (the newest decision date seen) minus ``openfda_overlap_days``; the watermark advances only
 after a crawl without errors. Polite: ``DOWNLOAD_DELAY = 60 / openfda_rpm`` (except against
 the replay server) and the ``api_key`` when one is set.
+
+What a page's callback needs travels in the request's meta (the search, paging, the watermark
+the crawl started from, the skip cap, the PMA numbers asked for), so any worker of a
+distributed crawl can handle any page; the newest decision date is per process and the
+round keeps the largest (``spiders.distributed``).
 """
 
 from __future__ import annotations
@@ -53,8 +58,12 @@ class OpenFdaSpider(TrackerSpider):
     def searches(self, session: Any, since: date | None) -> list[str]:
         raise NotImplementedError
 
-    def keep(self, record: Any) -> bool:
-        return True
+    def wanted(self, search: str) -> list[str] | None:
+        """The numbers of ``search`` whose records are kept (None: every record)."""
+        return None
+
+    def keep(self, record: Any, wanted: list[str] | None) -> bool:
+        return wanted is None or record.number in wanted
 
     def url(self, params: dict[str, Any]) -> str:
         return openfda_url(self.tracker_settings, self.endpoint, params)
@@ -67,9 +76,9 @@ class OpenFdaSpider(TrackerSpider):
         try:
             with session(engine) as s:
                 mark = get_watermark(s, source=self.name)
-                self.previous = date.fromisoformat(mark) if mark else None
-                since = (self.previous - timedelta(days=self.tracker_settings.openfda_overlap_days)
-                         if self.previous else None)
+                previous = date.fromisoformat(mark) if mark else None
+                since = (previous - timedelta(days=self.tracker_settings.openfda_overlap_days)
+                         if previous else None)
                 searches = self.searches(s, since)
         finally:
             engine.dispose()
@@ -79,7 +88,9 @@ class OpenFdaSpider(TrackerSpider):
         for search in searches:
             params = {"search": search, "limit": limit}
             yield scrapy.Request(self.url(params), callback=self.parse_page, errback=self.on_error,
-                                 meta={"params": params, "skip": 0, "cursor": False})
+                                 meta={"params": params, "skip": 0, "cursor": False,
+                                       "previous": previous.isoformat() if previous else None,
+                                       "skip_cap": self.skip_cap, "wanted": self.wanted(search)})
 
     # ---- pages ------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
@@ -92,10 +103,11 @@ class OpenFdaSpider(TrackerSpider):
                 return
         if page.not_found:
             return
+        meta = response.meta
         for record in page.records:
-            if not self.keep(record):
+            if not self.keep(record, meta.get("wanted")):
                 continue
-            self.saw(getattr(record, "decision_date", None))
+            self.saw(getattr(record, "decision_date", None), previous=meta.get("previous"))
             yield served.mark(record)
         if not page.paging_known:
             # the page's records are good, but where the next page starts is unknown: the
@@ -105,11 +117,14 @@ class OpenFdaSpider(TrackerSpider):
         yield from self.next_page(response, page)
 
     def next_page(self, response: Response, page: Any) -> Iterator[Any]:
-        params, skip, limit = response.meta["params"], response.meta["skip"], int(response.meta["params"]["limit"])
+        meta = response.meta
+        params, skip, limit = meta["params"], meta["skip"], int(meta["params"]["limit"])
+        # what every page of one search carries on (see the module docstring)
+        carried = {key: meta.get(key) for key in ("previous", "skip_cap", "wanted")}
         got = page.seen  # every result counts, the rejected ones too
         if got == 0 or skip + got >= page.total:
             return
-        if response.meta["cursor"] or page.total > self.skip_cap + limit:
+        if meta["cursor"] or page.total > meta.get("skip_cap", self.skip_cap) + limit:
             cursor = next_link_params(response.headers.get(b"Link"))
             if not cursor or "search_after" not in cursor:
                 self.fail("%s: %d results exceed the skip cap and no search_after link came back",
@@ -118,22 +133,23 @@ class OpenFdaSpider(TrackerSpider):
             cursor.pop("api_key", None)
             yield scrapy.Request(self.url(cursor), callback=self.parse_page, errback=self.on_error,
                                  meta={"params": {**cursor, "limit": cursor.get("limit", limit)},
-                                       "skip": skip + got, "cursor": True})
+                                       "skip": skip + got, "cursor": True, **carried})
             return
         following = {**params, "skip": skip + limit}
         yield scrapy.Request(self.url(following), callback=self.parse_page, errback=self.on_error,
-                             meta={"params": params, "skip": skip + limit, "cursor": False})
+                             meta={"params": params, "skip": skip + limit, "cursor": False, **carried})
 
     def on_error(self, failure: Any) -> None:
         self.fail("%s failed: %s", failure.request.url, failure.getErrorMessage())
 
-    def saw(self, decided: date | None) -> None:
-        """Advance the candidate watermark (the pipeline saves it when the crawl succeeded)."""
+    def saw(self, decided: date | None, *, previous: str | None) -> None:
+        """Advance the candidate watermark past ``previous``, the watermark the crawl started
+        from (the pipeline, or the round of a distributed crawl, saves it when the crawl
+        succeeded)."""
         if not decided or (self.newest and decided <= self.newest):
             return
         self.newest = decided
-        previous = getattr(self, "previous", None)
-        if previous is None or decided > previous:
+        if previous is None or decided.isoformat() > previous:
             self.new_watermark = decided.isoformat()
             self.crawler.stats.set_value("tracker/report/watermark", self.new_watermark)
 
@@ -161,13 +177,16 @@ class OpenFdaPmaSpider(OpenFdaSpider):
     def searches(self, session: Any, since: date | None) -> list[str]:
         from tracker.store.registrations import fda_numbers
 
-        self.wanted = set(fda_numbers(session, kinds=["PMA"], decided_since=since, not_enriched_by=self.name))
-        bases = sorted({n.split("/")[0] for n in self.wanted})
-        return [or_terms("pma_number", bases[i:i + BATCH]) for i in range(0, len(bases), BATCH)]
+        numbers = set(fda_numbers(session, kinds=["PMA"], decided_since=since, not_enriched_by=self.name))
+        bases = sorted({n.split("/")[0] for n in numbers})
+        searches = [or_terms("pma_number", bases[i:i + BATCH]) for i in range(0, len(bases), BATCH)]
+        # a PMA has many supplements: each search keeps the ones the store asked about
+        self.asked = {search: sorted(n for n in numbers if n.split("/")[0] in bases[i * BATCH:(i + 1) * BATCH])
+                      for i, search in enumerate(searches)}
+        return searches
 
-    def keep(self, record: Any) -> bool:
-        # a PMA has many supplements: keep the ones the store asked about
-        return record.number in self.wanted
+    def wanted(self, search: str) -> list[str] | None:
+        return self.asked.get(search, [])
 
 
 class OpenFdaClassificationSpider(OpenFdaSpider):
@@ -180,5 +199,5 @@ class OpenFdaClassificationSpider(OpenFdaSpider):
         codes = fda_product_codes(session)
         return [or_terms("product_code", codes[i:i + BATCH]) for i in range(0, len(codes), BATCH)]
 
-    def saw(self, decided: date | None) -> None:
+    def saw(self, decided: date | None, *, previous: str | None) -> None:
         """Classifications carry no decision date: no watermark."""

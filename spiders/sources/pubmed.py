@@ -7,6 +7,11 @@ carries ``tool`` and ``email`` (and ``api_key`` when set). The rate is NCBI's li
 ``DOWNLOAD_DELAY = 1 / effective_pubmed_rps`` (3/s without a key, 10/s with), not randomised.
 A malformed page is logged as an error and skipped (the run goes on; the watermark is then
 not advanced, so the next run asks again); an empty result is logged and ends that term.
+
+Every request goes through the duplicate filter: two searches that land on the same history
+entry ask the same efetch pages, which are then fetched once, also when different workers of
+a distributed crawl read the two searches (``seen_histories`` and ``seen_pmids`` only spare
+one process work; the store keeps each paper once whichever worker stores it).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ class PubmedSpider(TrackerSpider):
     def update_settings(cls, settings: Any) -> None:
         super().update_settings(settings)
         settings.set("URLLENGTH_LIMIT", 8190, priority="spider")  # long OR-ed search terms
-        settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority="spider")  # NCBI: a steady rate
+        settings.set("DOWNLOAD_DELAY_JITTER", 0, priority="spider")  # NCBI: a steady rate
 
     def _url(self, endpoint: str, params: dict[str, Any]) -> str:
         return eutils_url(self.tracker_settings, endpoint, params)
@@ -67,7 +72,7 @@ class PubmedSpider(TrackerSpider):
                 params.update(datetype="edat", mindate=plan.since.strftime("%Y/%m/%d"),
                               maxdate=plan.until.strftime("%Y/%m/%d"))
             yield scrapy.Request(self._url("esearch.fcgi", params), callback=self.parse_search,
-                                 cb_kwargs={"number": number}, dont_filter=True)
+                                 cb_kwargs={"number": number})
 
     def parse_search(self, response: Response, number: int) -> Iterator[Any]:
         result = parse_esearch(response.body)
@@ -94,7 +99,7 @@ class PubmedSpider(TrackerSpider):
             params = {"db": "pubmed", "WebEnv": result.webenv, "query_key": result.query_key,
                       "retstart": start, "retmax": batch, "retmode": "xml"}
             yield scrapy.Request(self._url("efetch.fcgi", params), callback=self.parse_fetch,
-                                 cb_kwargs={"start": start}, dont_filter=True)
+                                 cb_kwargs={"start": start})
 
     def parse_fetch(self, response: Response, start: int) -> Iterator[Any]:
         parsed = parse_efetch(response.body)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from tracker.cli import (  # noqa: F401
+    backup,
     companies,
     core,
     crawl,

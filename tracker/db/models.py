@@ -7,10 +7,12 @@ automatic run can change a person's decision.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from tracker.records import utcnow
@@ -31,10 +33,28 @@ def _json(default: Any = None) -> Any:
                  sa_type=JSON)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time, stored in UTC on every engine.
+
+    PostgreSQL keeps the instant of an aware value whatever its offset, but SQLite keeps the
+    wall-clock digits and drops the offset, so ``2022-01-24 23:56+02:00`` would be another
+    instant (and another day) there. An aware value is converted to UTC before it is stored;
+    a naive one is taken as UTC already. Read back, PostgreSQL's values are aware and in UTC
+    (``tracker.db.engine`` sets each session's time zone), SQLite's naive in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
 def _ts(nullable: bool = False) -> Any:
     if nullable:
-        return Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+        return Field(default=None, sa_type=UTCDateTime, nullable=True)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class Collected(SQLModel):
@@ -170,7 +190,7 @@ class Registration(Collected, table=True):
     status: str | None = None
     summary_url: str | None = None
     extra: Any = _json(dict)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True),
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime,
                                  nullable=False, index=True)
     """When the store first recorded it (``fetched_at`` moves on each re-fetch; this never does)."""
 
@@ -254,7 +274,7 @@ class CompanyEvent(SQLModel, table=True):
     source: str = ""
     source_url: str = ""
     fetched_at: datetime = _ts()
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True),
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime,
                                  nullable=False, index=True)
     """When the store first recorded it (never moved by a later update)."""
 

@@ -200,6 +200,9 @@ def evidence_set(session: Session, *, product_ids: list[int] | None = None,
         query = query.where(PaperProductLink.product_id.in_(product_ids))
     if publication_ids is not None:
         query = query.where(PaperProductLink.publication_id.in_(publication_ids))
+    # in pair order, so every list built below (a product's papers, the rejected links) is
+    # the same on every engine
+    query = query.order_by(PaperProductLink.publication_id, PaperProductLink.product_id)
     out = EvidenceSet()
     seen: set[tuple[int, int]] = set()
 
@@ -226,7 +229,7 @@ def evidence_set(session: Session, *, product_ids: list[int] | None = None,
         add(link, (pub, *paper_row))
     wanted_products = set(product_ids) if product_ids is not None else None
     wanted_papers = set(publication_ids) if publication_ids is not None else None
-    hand = [(pub, prod) for pub, prod in decisions.accepted_links() if (pub, prod) not in seen
+    hand = [(pub, prod) for pub, prod in sorted(decisions.accepted_links()) if (pub, prod) not in seen
             and (wanted_products is None or prod in wanted_products)
             and (wanted_papers is None or pub in wanted_papers)]
     if hand:
@@ -271,6 +274,7 @@ def effective_grades(session: Session, publication_ids: list[int] | None = None,
     query = select(*[getattr(EvidenceGrade, name) for name in _GRADE_COLUMNS])
     if publication_ids is not None:
         query = query.where(EvidenceGrade.publication_id.in_(publication_ids))
+    query = query.order_by(EvidenceGrade.publication_id)
     out: dict[int, EffectiveGrade] = {}
     for row in session.execute(query):
         values = dict(zip(_GRADE_COLUMNS, row, strict=True))

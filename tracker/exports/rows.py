@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from tracker.db.collation import code_point_order
 from tracker.db.models import (
     Company,
     CompanyAlias,
@@ -36,6 +37,7 @@ from tracker.evidence.vocabulary import FEATURES, LEVELS, bucket_of
 from tracker.market.ownership import owners_table as owners_today
 from tracker.products.tasks import describe_matches, product_tasks
 from tracker.store import refs
+from tracker.store.events import date_order
 from tracker.store.universe import counted, is_counted
 
 
@@ -67,7 +69,8 @@ def _products(session: Session) -> dict[int, Product]:
 
 def registrations_rows(session: Session) -> Iterator[dict[str, Any]]:
     companies, products = _companies(session), _products(session)
-    for reg in session.exec(select(Registration).order_by(Registration.regulator, Registration.number)):
+    for reg in session.exec(select(Registration).order_by(code_point_order(col(Registration.regulator)),
+                                                     code_point_order(col(Registration.number)))):
         company = companies.get(reg.company_id or -1)
         product = products.get(reg.product_id or -1)
         yield {
@@ -94,7 +97,7 @@ def companies_rows(session: Session) -> Iterator[dict[str, Any]]:
         product_counts[product.company_id] += 1
         software_counts[product.company_id] += is_counted(product.kind)
     owners = owners_today(session)
-    for company in session.exec(select(Company).order_by(Company.name)):
+    for company in session.exec(select(Company).order_by(code_point_order(col(Company.name)), col(Company.id))):
         owner, parent = owners.get(company.id or -1, (None, company.name))
         yield {
             "company_id": company.id, "company": company.name,
@@ -128,7 +131,7 @@ def products_rows(session: Session, evidence: ExportEvidence | None = None) -> I
                                              .join(Platform, Platform.id == PlatformProduct.platform_id)):  # type: ignore[arg-type]
         carried[product_id].append(platform)
     tasks = product_tasks(session, include_systems=True)
-    for product in session.exec(select(Product).order_by(Product.slug)):
+    for product in session.exec(select(Product).order_by(code_point_order(col(Product.slug)))):
         company = companies[product.company_id]
         sources = product.taxonomy or {}
         mine = regs.get(product.id or -1, [])
@@ -258,7 +261,7 @@ def grades_rows(session: Session, evidence: ExportEvidence | None = None) -> Ite
 
 def events_rows(session: Session) -> Iterator[dict[str, Any]]:
     companies = _companies(session)
-    for ev in session.exec(select(CompanyEvent).order_by(col(CompanyEvent.event_date), col(CompanyEvent.id))):
+    for ev in session.exec(select(CompanyEvent).order_by(*date_order())):
         counterparty = companies.get(ev.counterparty_id or -1)
         yield {
             "event_id": ev.id, "date": ev.event_date, "event_type": ev.event_type,
@@ -275,7 +278,7 @@ def gaps_rows(session: Session, evidence: ExportEvidence | None = None) -> Itera
     TUI): evidence papers per level and the gap lists it is on (``tracker.evidence.gaps``)."""
     found = (evidence or load_evidence(session)).evidence
     companies = _companies(session)
-    for product in session.exec(select(Product).where(counted()).order_by(Product.slug)):
+    for product in session.exec(select(Product).where(counted()).order_by(code_point_order(col(Product.slug)))):
         summary = found.product(product.id or -1)
         counts = summary.counts
         flags = product_gaps(summary)

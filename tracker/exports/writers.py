@@ -12,7 +12,7 @@ import csv
 import json
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,11 @@ def neutralize_cell(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    """Dates as ISO 8601; times in UTC with their offset, whichever engine read them (SQLite
+    hands back naive UTC times, PostgreSQL aware ones)."""
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

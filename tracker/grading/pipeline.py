@@ -50,7 +50,8 @@ def _stale(session: Session, version: str) -> list[int]:
     query = (select(Publication.id, Publication.updated_at, EvidenceGrade.model_version,  # type: ignore[call-overload]
                     EvidenceGrade.created_at, LinkState.linked_at)
              .outerjoin(EvidenceGrade, EvidenceGrade.publication_id == Publication.id)  # type: ignore[arg-type]
-             .outerjoin(LinkState, LinkState.publication_id == Publication.id))  # type: ignore[arg-type]
+             .outerjoin(LinkState, LinkState.publication_id == Publication.id)  # type: ignore[arg-type]
+             .order_by(col(Publication.id)))  # batches in id order on every engine
     rows = session.exec(query).all()
     todo: list[int] = []
     for pub_id, updated, grade_version, graded_at, linked_at in rows:
@@ -126,7 +127,8 @@ def _relevance_lookup(session: Session, papers: list[PaperRecord],
         .where(col(LinkState.publication_id).in_(ids))).all()}
     roles: dict[int, str] = {}
     for pid, role in session.exec(select(PaperMention.publication_id, PaperMention.role)
-                                  .where(col(PaperMention.publication_id).in_(ids))).all():
+                                  .where(col(PaperMention.publication_id).in_(ids))
+                                  .order_by(col(PaperMention.id))).all():
         if role != "unresolved" or pid not in roles:
             roles[pid] = role
     out: dict[str, Relevance] = {}

@@ -7,6 +7,9 @@
 - ``process``: ``tracker process`` (link, grade, events).
 - ``nightly``: the nightly job (lock, crawl, process, export, report).
 - ``fetch``: single records fetched over HTTP (``tracker add-paper``, ``add-product --fda``).
+- ``distributed``: a crawl shared by several workers through Redis (seed, worker,
+  coordinator; docs/distributed-crawl.md).
+- ``backup``: store copies and restores (``tracker backup`` / ``tracker restore``).
 - ``importers``, ``reports``, ``demo``: file imports, ``tracker stats``, the demo summary.
 
 Nothing below ``tracker.jobs`` imports it; only the command line (and tests) do.

@@ -4,7 +4,8 @@ A process per source keeps Scrapy out of the library, lets one source fail (or b
 without the others, and gives each crawl a fresh Twisted reactor.
 
 ``crawl_sources`` is "crawl, then resolve products": the one loop ``tracker crawl`` and the
-nightly job share.
+nightly job share. A crawl shared by several machines through Redis starts the same child
+processes with a Redis URL (``tracker.jobs.distributed``).
 """
 
 from __future__ import annotations
@@ -82,8 +83,15 @@ def run_spider(
     args: Mapping[str, str] | None = None,
     log_file: Path | None = None,
     timeout: float | None = None,
+    redis_url: str | None = None,
+    idle: float | None = None,
+    seed: bool = False,
 ) -> SpiderResult:
-    """Crawl one source in a child process; never raises for a failed crawl."""
+    """Crawl one source in a child process; never raises for a failed crawl.
+
+    With ``redis_url`` the child is part of a distributed crawl: a worker (until the shared
+    queue has stayed empty for ``idle`` seconds) or, with ``seed``, the seed of a new round
+    (``tracker.jobs.distributed``)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         stats_path = Path(tmp) / "stats.json"
@@ -91,6 +99,9 @@ def run_spider(
                "--stats-out", str(stats_path)]
         if replay:
             cmd.append("--replay")
+        if redis_url:
+            cmd += ["--redis-url", redis_url]
+            cmd += ["--seed"] if seed else (["--idle", str(idle)] if idle is not None else [])
         for key, value in (args or {}).items():
             cmd += ["-a", f"{key}={value}"]
         child_env = {**os.environ, **(env or {})}
@@ -126,6 +137,21 @@ def run_steps(steps: list[Step], engine: Engine, settings: Settings) -> None:
         call_step(step, engine, settings)
 
 
+def after_regulatory(settings: Settings, run_after: Callable[[list[Step]], None] | None = None) -> None:
+    """Run ``AFTER_REGULATORY`` with ``run_after``, or else one step after the other on the
+    settings' store."""
+    if run_after is not None:
+        run_after(AFTER_REGULATORY)
+        return
+    from tracker.db.engine import open_store
+
+    engine = open_store(settings.database_url)
+    try:
+        run_steps(AFTER_REGULATORY, engine, settings)
+    finally:
+        engine.dispose()
+
+
 def crawl_sources(
     spiders: list[str],
     settings: Settings,
@@ -155,14 +181,5 @@ def crawl_sources(
         if on_result:
             on_result(result, started)
         if ends_regulatory_run(spiders, index):
-            if run_after is not None:
-                run_after(AFTER_REGULATORY)
-                continue
-            from tracker.db.engine import open_store
-
-            engine = open_store(settings.database_url)
-            try:
-                run_steps(AFTER_REGULATORY, engine, settings)
-            finally:
-                engine.dispose()
+            after_regulatory(settings, run_after)
     return results

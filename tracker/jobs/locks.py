@@ -24,6 +24,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 
 class AlreadyRunning(RuntimeError):
@@ -58,14 +59,21 @@ def store_lock_path(database_url: str) -> Path | None:
 
 @contextmanager
 def advisory_lock(database_url: str) -> Iterator[None]:
-    """Hold PostgreSQL's advisory lock for the nightly job or raise ``AlreadyRunning``."""
-    engine = create_engine(database_url, poolclass=None)
+    """Hold PostgreSQL's advisory lock for the nightly job or raise ``AlreadyRunning``.
+
+    The lock lives on one connection of its own, in autocommit mode: a session-level lock
+    needs no transaction, and an open one would sit "idle in transaction" all night (holding
+    back vacuum, and ended by a server's ``idle_in_transaction_session_timeout``, which would
+    drop the lock with it). The server releases the lock when that connection closes, so a
+    killed run leaves none behind."""
+    engine = create_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                       {"key": ADVISORY_KEY}).scalar()
             if not held:
-                raise AlreadyRunning(f"another run holds the store's advisory lock ({make_url(database_url).render_as_string()})")
+                raise AlreadyRunning("another run holds the store's advisory lock "
+                                     f"({make_url(database_url).render_as_string()})")
             try:
                 yield
             finally:

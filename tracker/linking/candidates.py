@@ -209,7 +209,7 @@ class CandidateFinder:
             return (open_, False) if 0 < len(open_) <= MAX_UNRESOLVED else ([], True)
         heaviest = max(weight for _, weight, _ in scored)
         pool = sorted(((rank, key) for rank, weight, key in scored if weight * 2 >= heaviest),
-                      reverse=True)
+                      key=self._best_first)
         if len(pool) == 1:
             return [pool[0][1]], True
         keys = _representatives(pool, self.topics, topics)
@@ -228,6 +228,14 @@ class CandidateFinder:
         if pool[0][0] > pool[1][0]:
             return [pool[0][1]], True
         return [key for rank, key in pool if rank == pool[0][0]], False
+
+    def _best_first(self, item: tuple[tuple[float, ...], str]) -> tuple[Any, ...]:
+        """Rank, best first; between equal ranks the line's base product (the shortest name:
+        "Lunit INSIGHT CXR" before "Lunit INSIGHT CXR Triage"), then the name. Never the
+        catalogue's ids: they follow the order a store happened to number its products in."""
+        rank, key = item
+        name = self.products[key].name
+        return (tuple(-part for part in rank), len(name), name.casefold(), key)
 
     def _own_finding(self, key: str, tied: list[str], topics: Topics, least: float) -> bool:
         """The paper names, at least ``least`` times, a finding of ``key`` that no other

@@ -44,7 +44,8 @@ def pending_publications(engine: Engine, version: str) -> tuple[list[int], int]:
         rows = s.exec(select(Publication.id, Publication.content_hash, LinkState.model_version,
                              LinkState.content_hash)
                       .join(LinkState, col(LinkState.publication_id) == col(Publication.id),
-                            isouter=True)).all()
+                            isouter=True)
+                      .order_by(col(Publication.id))).all()  # batches (and so embeddings) in id order
     todo = [pid for pid, digest, state_version, state_digest in rows
             if state_version != version or state_digest != digest]
     return [int(p) for p in todo if p is not None], len(rows)
@@ -75,7 +76,8 @@ def link_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     for start in range(0, len(todo), BATCH):
         ids = todo[start:start + BATCH]
         with session(engine) as s:
-            rows = s.exec(select(Publication).where(col(Publication.id).in_(ids))).all()
+            rows = s.exec(select(Publication).where(col(Publication.id).in_(ids))
+                          .order_by(col(Publication.id))).all()
         digests = {row.id: row.content_hash for row in rows}
         results = _link_each(linker, [paper_from_row(row) for row in rows], figures)
         _store(engine, results, digests, version)

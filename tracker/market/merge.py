@@ -57,7 +57,8 @@ def merge_stored(session: Session) -> int:
     """Fold extracted rows already stored that restate a trusted event into it (their news
     item becomes a noted source, the row is removed); returns how many were merged."""
     merged = 0
-    for row in list(session.exec(select(CompanyEvent).where(CompanyEvent.origin == "extracted"))):
+    for row in list(session.exec(select(CompanyEvent).where(CompanyEvent.origin == "extracted")
+                                 .order_by(CompanyEvent.id))):  # type: ignore[arg-type]
         if row.confirmed:
             continue
         target = restated(session, event_type=row.event_type, company_id=row.company_id,

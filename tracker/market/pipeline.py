@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from tracker.db.collation import code_point_order
 from tracker.db.engine import session
 from tracker.db.models import CompanyEvent, NewsItem
 from tracker.market.merge import add_source, merge_stored, restated
@@ -63,7 +64,10 @@ def extract_events_new(engine: Engine, settings: Settings, *, full: bool = False
     counts: Counter[str] = Counter()
     with session(engine) as s:
         mark = None if full else _read_mark(s)
-        query = select(NewsItem).order_by(NewsItem.id)  # type: ignore[arg-type]
+        # in the order the news came out (then by URL), not the order a crawl stored the items
+        # in: the events' ids and the "also reported by" notes come out the same every time
+        query = select(NewsItem).order_by(col(NewsItem.published).asc().nulls_first(),
+                                          code_point_order(col(NewsItem.url)))
         if mark:
             query = query.where(or_(NewsItem.id > mark["last_id"],  # type: ignore[operator]
                                     NewsItem.fetched_at > datetime.fromisoformat(mark["at"])))  # type: ignore[arg-type]

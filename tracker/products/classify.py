@@ -32,12 +32,14 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.db.models import Company, Product, ProductOverride, Registration
+from tracker.db.serial import serialize
 from tracker.names import fold, strip_legal_form
 from tracker.products.kinds import DEVICE_CODES, IMAGING_SYSTEM, Kind, product_kind
 from tracker.products.taxonomy import MULTI, Facts, Taxonomy, anatomy_modality, classify
+from tracker.store.registrations import decision_order
 
 OVERRIDABLE = ("kind", "product_type", "modality", "subspecialty", "family", "findings")
 IMPORTED = ("modality", "subspecialty")
@@ -128,11 +130,17 @@ def _default_type(kind: Kind, tax: Taxonomy, facts: Facts) -> None:
 
 def classify_products(session: Session) -> dict[str, int]:
     """Recompute every product's kind, taxonomy, family and display name; commits.
-    Returns how many products changed and the counts by kind."""
-    products = session.exec(select(Product)).all()
+    Returns how many products changed and the counts by kind. One run at a time per store
+    (``tracker.db.serial``): a run that read the corrections before another run committed
+    would write the products back without them."""
+    serialize(session, "classify_products")
+    products = session.exec(select(Product).order_by(col(Product.id))).all()
     companies = {c.id: c for c in session.exec(select(Company))}
     regs: dict[int, list[Registration]] = defaultdict(list)
-    for reg in session.exec(select(Registration).where(Registration.product_id.is_not(None))):  # type: ignore[union-attr]
+    # in decision order: a tie between a product's codes (most_common) goes to the first
+    # decided, the same on every engine and after any crawl order
+    for reg in session.exec(select(Registration).where(col(Registration.product_id).is_not(None))
+                            .order_by(*decision_order())):
         regs[reg.product_id or 0].append(reg)
     overrides = latest_overrides(session)
     results = classify_all([(p.id or 0, p.company_id, facts_for(p, companies.get(p.company_id), regs.get(p.id or 0, [])))

@@ -155,7 +155,7 @@ def merge_company_groups(session: Session) -> dict[str, int]:
     merged = renamed = aliases = 0
     companies = {c.id: c for c in session.exec(select(Company).order_by(Company.id)).all()}  # type: ignore[arg-type]
     named: list[tuple[str, int]] = [(c.name, c.id or 0) for c in companies.values()]
-    named += [(a.alias, a.company_id) for a in session.exec(select(CompanyAlias)).all()]
+    named += [(a.alias, a.company_id) for a in session.exec(select(CompanyAlias).order_by(CompanyAlias.id)).all()]  # type: ignore[arg-type]
     resolved = resolve_companies([name for name, _ in named])
     groups: dict[str, list[int]] = {}
     for name, company_id in named:

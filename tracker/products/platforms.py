@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker import dates
 from tracker.db.models import Company, NewsItem, Platform, PlatformProduct, Product, ProductAlias
@@ -135,14 +135,14 @@ class ProductIndex:
 
         self.session = session
         self.companies = CompanyResolver(session)
-        self.products: dict[int, Product] = {p.id or 0: p for p in session.exec(select(Product))}
+        self.products: dict[int, Product] = {p.id or 0: p for p in session.exec(select(Product).order_by(col(Product.id)))}
         self.by_key: dict[str, set[int]] = {}
         self.names: dict[int, set[str]] = {}
         for product in self.products.values():
             self._index(product.id or 0, product.name)
             if product.display_name:
                 self._index(product.id or 0, product.display_name)
-        for alias in session.exec(select(ProductAlias)):
+        for alias in session.exec(select(ProductAlias).order_by(col(ProductAlias.id))):
             self._index(alias.product_id, alias.alias)
 
     def _index(self, product_id: int, name: str) -> None:
@@ -339,14 +339,15 @@ class CarriageExtractor:
         self.index = ProductIndex(session)
         aliases = {e.slug: e.aliases for e in (entries if entries is not None else _safe_entries())}
         self.platforms: list[tuple[re.Pattern[str], Platform]] = []
-        for platform in session.exec(select(Platform)):
+        for platform in session.exec(select(Platform).order_by(col(Platform.id))):
             names = {platform.name, *aliases.get(platform.slug, ())}
             for name in names:
                 key = fold(name)
                 if len(key) >= 3:
                     self.platforms.append((_word_re(key), platform))
-        # longest names first, so "Sectra Amplifier Marketplace" wins over "Amplifier"
-        self.platforms.sort(key=lambda item: -len(item[0].pattern))
+        # longest names first, so "Sectra Amplifier Marketplace" wins over "Amplifier"; then
+        # by name and slug, so a tie never depends on the order rows or set items come in
+        self.platforms.sort(key=lambda item: (-len(item[0].pattern), item[0].pattern, item[1].slug))
         self.products: list[tuple[re.Pattern[str], int]] = []
         self.short: list[tuple[re.Pattern[str], int]] = []  # "qER": matched only as written
         for product_id, keys in self.index.names.items():
@@ -395,7 +396,7 @@ class CarriageExtractor:
                 ids.add(product_id)
         if ids:
             # a product also named by a longer product name in the sentence is that one
-            names = {pid: max(self.index.names[pid], key=len) for pid in ids}
+            names = {pid: max(sorted(self.index.names[pid]), key=len) for pid in ids}
             ids = {pid for pid in ids if not any(pid != other and names[pid] in names[other] for other in ids)}
             return ids
         for pattern, company_id in self.vendors:  # "Vendor joins X's marketplace": its one product

@@ -49,13 +49,14 @@ import re
 from collections import Counter
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.db.models import Company, Product, ProductAlias, Registration
 from tracker.names import fold, slugify, strip_legal_form
 from tracker.products.classify import classify_products
 from tracker.products.companies import load_company_entries, merge_company_groups
 from tracker.products.naming import listed_names, product_key, product_name, trade_name
+from tracker.store.registrations import decision_order
 
 
 def _renames(company: Company) -> dict[str, str]:
@@ -80,14 +81,16 @@ def find_product(session: Session, *, company_id: int, key: str) -> Product | No
     """The company's product whose name or alias has this key (spaces ignored:
     "Aquilion ServeSP" is "Aquilion Serve SP")."""
     compact = key.replace(" ", "")
-    products = session.exec(select(Product).where(Product.company_id == company_id)).all()
+    products = session.exec(select(Product).where(Product.company_id == company_id)
+                            .order_by(Product.id)).all()  # type: ignore[arg-type]
     for product in products:
         if product.normalized_name.replace(" ", "") == compact:
             return product
     # only a person's aliases pull registrations in; co-listed device names do not (P3)
     alias = session.exec(select(ProductAlias).join(Product, Product.id == ProductAlias.product_id)  # type: ignore[arg-type]
                          .where(Product.company_id == company_id, ProductAlias.normalized == key,
-                                ProductAlias.source == "user")).first()
+                                ProductAlias.source == "user")
+                         .order_by(ProductAlias.id)).first()  # type: ignore[arg-type]
     return session.get(Product, alias.product_id) if alias else None
 
 
@@ -153,7 +156,8 @@ def _prefixed_twin(session: Session, name: str, company: Company) -> Product | N
         if found is not None:
             return found
     compact = product_key(name).replace(" ", "")
-    for product in session.exec(select(Product).where(Product.company_id == company.id)):
+    for product in session.exec(select(Product).where(Product.company_id == company.id)
+                                .order_by(Product.id)):  # type: ignore[arg-type]
         other = without_company_prefix(product.name, company)
         if other and product_key(other).replace(" ", "") == compact:
             return product
@@ -164,8 +168,10 @@ def resolve_products(session: Session) -> dict[str, Any]:
     """Merge company groups, then give every registration without a product its product.
     Commits; returns counts (a second run returns zeros)."""
     counts: Counter[str] = Counter(merge_company_groups(session))
-    pending = session.exec(select(Registration).where(Registration.product_id.is_(None))  # type: ignore[union-attr]
-                           .order_by(Registration.decision_date, Registration.id)).all()  # type: ignore[arg-type]
+    # products are created (and numbered) in decision order, not in the order a crawl stored
+    # the registrations
+    pending = session.exec(select(Registration).where(col(Registration.product_id).is_(None))
+                           .order_by(*decision_order())).all()
     for reg in pending:
         if reg.kind == "EUDAMED certificate" and not (reg.extra or {}).get("device"):
             continue

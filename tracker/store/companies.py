@@ -63,5 +63,6 @@ def _remember_spelling(session: Session, *, company: Company, spelling: str, sou
 
 
 def company_aliases(session: Session, *, company_id: int) -> list[str]:
-    rows = session.exec(select(CompanyAlias.alias).where(CompanyAlias.company_id == company_id))
+    rows = session.exec(select(CompanyAlias.alias).where(CompanyAlias.company_id == company_id)
+                        .order_by(CompanyAlias.id))  # type: ignore[arg-type]
     return list(rows)

@@ -21,7 +21,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlmodel import Session, select
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlmodel import Session, col, select
 
 from tracker.db.models import Company, CompanyEvent, NewsItem
 from tracker.records import EventRecord, utcnow
@@ -34,6 +35,12 @@ SYMMETRIC = frozenset({"merger", "partnership"})
 TRUSTED = frozenset({"seed", "manual"})
 _FIELDS = ("event_date", "status", "stake", "sentence", "confidence", "news_item_id",
            "source", "source_url", "origin")
+
+
+def date_order() -> tuple[UnaryExpression[Any], ...]:
+    """Events oldest first, undated ones before any dated (as SQLite sorts NULL; PostgreSQL
+    would put them last unless told), then in the order they were stored."""
+    return col(CompanyEvent.event_date).asc().nulls_first(), col(CompanyEvent.id).asc()
 
 
 def natural_key(*, event_type: str, company_id: int, counterparty_id: int | None,

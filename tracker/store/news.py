@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import Session, select
 
 from tracker.db.models import NewsItem
@@ -27,7 +29,7 @@ def upsert_news_item(session: Session, *, record: NewsRecord) -> Outcome:
         value = getattr(record, name)
         current = getattr(row, name)
         if name == "published" and value is not None and current is not None:
-            same = value.replace(tzinfo=None) == current.replace(tzinfo=None)
+            same = _instant(value) == _instant(current)
         else:
             same = current == value
         if value not in (None, "") and not same:
@@ -39,6 +41,12 @@ def upsert_news_item(session: Session, *, record: NewsRecord) -> Outcome:
     session.add(row)
     session.flush()
     return Outcome.UPDATED
+
+
+def _instant(value: datetime) -> datetime:
+    """A stored or parsed time as an instant: naive ones are UTC (SQLite hands back naive
+    UTC, PostgreSQL aware UTC, and a feed may give any offset)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 @register_saver(NewsRecord)

@@ -87,7 +87,8 @@ def _by_ids(session: Session, record: PublicationRecord) -> Publication | None:
 
 def _same_title(session: Session, record: PublicationRecord, title: str) -> Publication | None:
     doi = normalize_doi(record.doi)
-    for row in session.exec(select(Publication).where(Publication.normalized_title == title)).all():
+    for row in session.exec(select(Publication).where(Publication.normalized_title == title)
+                            .order_by(col(Publication.id))).all():  # the first stored wins
         same_year = row.year is None or record.year is None or row.year == record.year
         conflicting = (record.pmid and row.pmid and record.pmid != row.pmid) or (
             doi and row.doi and doi != row.doi and not (row.is_preprint or record.is_preprint))
@@ -106,7 +107,7 @@ def _other_version(session: Session, record: PublicationRecord, title: str) -> P
                             (col(Publication.year).between(record.year - YEAR_GAP, record.year + YEAR_GAP)))
     surname = first_author_surname(record.authors)
     best: tuple[float, Publication] | None = None
-    for row in session.exec(query).all():
+    for row in session.exec(query.order_by(col(Publication.id))).all():  # a tie: the first stored
         if record.pmid and row.pmid and record.pmid != row.pmid:
             continue
         other = first_author_surname(row.authors or [])

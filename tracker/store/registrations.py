@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlmodel import Session, col, select
 
+from tracker.db.collation import code_point_order
 from tracker.db.models import Registration
 from tracker.records import ProductCodeRecord, RegistrationRecord, utcnow
 from tracker.store import Outcome, register_saver
@@ -37,6 +40,15 @@ _FIELDS = (
 ENRICHMENT_FIELDS: dict[str, frozenset[str]] = {
     "openfda": frozenset({"device_class", "regulation_number", "summary_url"}),
 }
+
+
+def decision_order() -> tuple[UnaryExpression[Any], ...]:
+    """Registrations oldest decision first, undated ones (EUDAMED devices) before any dated,
+    then by regulator and number: a total order on the natural key, the same on every engine
+    (SQLite sorts NULL first, PostgreSQL last unless told) and whatever order a crawl stored
+    the rows in (ids follow a crawl's timing, not the data)."""
+    return (col(Registration.decision_date).asc().nulls_first(),
+            code_point_order(col(Registration.regulator)).asc(), code_point_order(col(Registration.number)).asc())
 
 
 def _owned(source: str) -> frozenset[str]:

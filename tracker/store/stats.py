@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import Integer, cast, extract, func
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.db import models
 
@@ -34,8 +34,7 @@ def registrations_by(session: Session) -> dict[str, dict[str, int]]:
     """Registrations by regulator and by decision year."""
     reg = models.Registration
     by_regulator = dict(session.exec(select(reg.regulator, func.count()).group_by(reg.regulator)).all())
-    year = func.strftime("%Y", reg.decision_date) if session.get_bind().dialect.name == "sqlite" \
-        else func.extract("year", reg.decision_date)  # type: ignore[arg-type]
+    year = cast(extract("year", col(reg.decision_date)), Integer)  # an int on every engine
     by_year = {str(y): n for y, n in session.exec(
         select(year, func.count()).where(reg.decision_date.is_not(None)).group_by(year)).all()}  # type: ignore[union-attr]
     return {"by_regulator": by_regulator, "by_year": dict(sorted(by_year.items()))}

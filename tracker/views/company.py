@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from tracker.db.models import Company, CompanyEvent, Publication
 from tracker.evidence.effective import EvidencePaper, EvidenceSet, evidence_set
 from tracker.evidence.vocabulary import LEVELS
+from tracker.store.events import date_order
 from tracker.views.ownership import Ownership, load_ownership
 from tracker.views.products import ProductRow, product_rows
 
@@ -190,7 +191,7 @@ def company_profile(session: Session, company_id: int, *, evidence: EvidenceSet 
     if event_ids:
         clause = or_(clause, CompanyEvent.id.in_(event_ids))  # type: ignore[union-attr]
     found = list(session.execute(select(CompanyEvent).where(clause)
-                                 .order_by(CompanyEvent.event_date, CompanyEvent.id)).scalars())
+                                 .order_by(*date_order())).scalars())
     by_id = {e.id: e for e in found}
     history = []
     for edge in sorted(edges, key=lambda e: (e.since or date.min, e.event_id)):

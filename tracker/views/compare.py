@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from tracker.db.models import Product, Registration
 from tracker.evidence.effective import EvidenceSet, evidence_set
 from tracker.products.tasks import TASKS, TaskMatch, findings_list, product_tasks
+from tracker.store.registrations import decision_order
 from tracker.store.universe import counted
 from tracker.views.company import EvidenceProfile, evidence_profile
 from tracker.views.ownership import Ownership
@@ -52,7 +53,7 @@ def _clearances(session: Session, product_ids: list[int]) -> dict[int, list[dict
                Registration.number, Registration.decision_date, Registration.ce_class,
                Registration.device_class, Registration.source_url, Registration.composed)
         .where(Registration.product_id.in_(product_ids))  # type: ignore[union-attr]
-        .order_by(Registration.decision_date, Registration.regulator, Registration.number))
+        .order_by(*decision_order()))
     for pid, regulator, kind, number, decided, ce_class, device_class, url, composed in rows:
         out[pid].append({"regulator": regulator, "kind": kind, "number": number,
                          "decision_date": decided, "ce_class": ce_class or "",

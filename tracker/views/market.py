@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tracker.db.models import Company, CompanyEvent, Product, Registration
+from tracker.store.events import date_order
 from tracker.views.ownership import Ownership, load_ownership
 
 
@@ -64,7 +65,7 @@ def _registrations(session: Session) -> dict[str, Counter[int]]:
 def _timeline(session: Session, names: dict[int, str]) -> list[dict[str, Any]]:
     from tracker.dates import date_label
 
-    rows = session.execute(select(CompanyEvent).order_by(CompanyEvent.event_date, CompanyEvent.id)).scalars()
+    rows = session.execute(select(CompanyEvent).order_by(*date_order())).scalars()
     return [{"id": e.id, "date": e.event_date, "date_label": date_label(e.event_date, e.date_precision or "day"),
              "precision": e.date_precision, "announced": e.announced_date, "completed": e.completed_date,
              "type": e.event_type, "company": names.get(e.company_id, "?"),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.db.collation import code_point_order
 from tracker.db.models import Company, PaperMention, Product, Publication, PublicationSource
 from tracker.evidence.effective import effective_grade, evidence_set
 from tracker.evidence.vocabulary import GRADE_FIELDS
@@ -54,7 +55,9 @@ def paper_detail(session: Session, *, publication_id: int) -> PaperDetail | None
                          pub.abstract or "", pub.conflicts or "", flags)
     for source, ext, url in session.execute(
             select(PublicationSource.source, PublicationSource.external_id, PublicationSource.source_url)
-            .where(PublicationSource.publication_id == publication_id)):
+            .where(PublicationSource.publication_id == publication_id)
+            .order_by(code_point_order(PublicationSource.source),
+                      code_point_order(PublicationSource.external_id))):
         detail.sources.append({"source": source, "id": ext, "url": url})
     grade = effective_grade(session, publication_id)
     for name in GRADE_FIELDS:

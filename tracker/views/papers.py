@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tracker.config import Settings
 from tracker.db.models import EvidenceGrade, PaperProductLink, Product, Publication
@@ -75,7 +76,7 @@ def _grade_filter(column: Any, value: Any, decisions: Decisions, field_name: str
 def _product_filter(session: Session, text: str, decisions: Decisions) -> Any:
     """Papers effectively linked to a product whose name contains ``text`` (or whose slug is
     ``text``): automatic links not rejected, plus hand-made links."""
-    matches = or_(Product.name.contains(text, autoescape=True),  # type: ignore[attr-defined]
+    matches = or_(Product.name.icontains(text, autoescape=True),  # type: ignore[attr-defined]
                   Product.slug == text)
     linked = select(PaperProductLink.publication_id).where(
         PaperProductLink.product_id.in_(select(Product.id).where(matches)))  # type: ignore[attr-defined]
@@ -103,9 +104,9 @@ def _conditions(session: Session, q: PaperQuery, decisions: Decisions) -> list[A
         conds.append(Publication.doi == text.lower().removeprefix("doi:"))
     else:
         for word in text.split():
-            clause = Publication.title.contains(word, autoescape=True)  # type: ignore[attr-defined]
+            clause = Publication.title.icontains(word, autoescape=True)  # type: ignore[attr-defined]
             if q.abstracts:
-                clause = or_(clause, Publication.abstract.contains(word, autoescape=True))  # type: ignore[union-attr]
+                clause = or_(clause, Publication.abstract.icontains(word, autoescape=True))  # type: ignore[union-attr]
             conds.append(clause)
     if q.year is not None:
         conds.append(Publication.year == q.year)
@@ -151,7 +152,7 @@ def search_text(session: Session, *, query: PaperQuery) -> PaperPage:
     conds = _conditions(session, query, decisions)
     where = and_(true(), *conds)
     rows = session.execute(_select().where(where)
-                           .order_by(Publication.year.desc(), Publication.id.desc())  # type: ignore[union-attr]
+                           .order_by(col(Publication.year).desc().nulls_last(), col(Publication.id).desc())
                            .limit(query.limit).offset(query.offset))
     hits = _hits(session, rows, decisions)
     capped_q = (select(Publication.id).outerjoin(EvidenceGrade, EvidenceGrade.publication_id == Publication.id)

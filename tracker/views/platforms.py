@@ -123,7 +123,7 @@ def platform_detail(session: Session, platform_id: int, *, include_systems: bool
                               company=company.name, since=c.since, since_precision=c.since_precision,
                               until=c.until, origin=c.origin, source_url=c.source_url)
                for c, product, company in _carriages(session, include_systems, platform_id)]
-    carried.sort(key=lambda item: (item.company.casefold(), item.product.casefold()))
+    carried.sort(key=lambda item: (item.company.casefold(), item.product.casefold(), item.slug))
     return PlatformDetail(row, carried)
 
 

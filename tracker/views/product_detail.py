@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from tracker.db.collation import code_point_order
 from tracker.db.models import (
     Company,
     NewsItem,
@@ -23,6 +24,7 @@ from tracker.db.models import (
 )
 from tracker.evidence.effective import evidence_set
 from tracker.store.refs import paper_url
+from tracker.store.registrations import decision_order
 from tracker.views.ownership import load_ownership
 
 
@@ -130,7 +132,7 @@ def product_detail(session: Session, *, product_id: int, news_limit: int = 20,
 
     detail.platforms = [p.platform for p in platforms_for_product(session, product_id)]
     for reg in session.execute(select(Registration).where(Registration.product_id == product_id)
-                               .order_by(Registration.decision_date)).scalars():
+                               .order_by(*decision_order())).scalars():
         detail.registrations.append({
             "regulator": reg.regulator, "kind": reg.kind + (" (composed)" if reg.composed else ""),
             "number": reg.number, "composed": bool(reg.composed),
@@ -140,10 +142,11 @@ def product_detail(session: Session, *, product_id: int, news_limit: int = 20,
     detail.mentioned_in = _mentioned_in(session, product_id)
     names = [n for n in {product.name, company_name} if n and len(n) >= 3]
     if names:
-        clauses = [NewsItem.title.contains(n, autoescape=True) for n in names]  # type: ignore[attr-defined]
-        clauses += [NewsItem.summary.contains(n, autoescape=True) for n in names]  # type: ignore[union-attr]
+        clauses = [NewsItem.title.icontains(n, autoescape=True) for n in names]  # type: ignore[attr-defined]
+        clauses += [NewsItem.summary.icontains(n, autoescape=True) for n in names]  # type: ignore[union-attr]
         for item in session.execute(select(NewsItem).where(or_(*clauses))
-                                    .order_by(NewsItem.published.desc())  # type: ignore[union-attr]
+                                    .order_by(col(NewsItem.published).desc().nulls_last(),
+                                              code_point_order(col(NewsItem.url)))
                                     .limit(news_limit)).scalars():
             when = item.published.date() if isinstance(item.published, datetime) else None
             detail.news.append({"date": when, "title": item.title,

@@ -148,7 +148,7 @@ def product_rows(session: Session, *, evidence: EvidenceSet | None = None,
             findings=findings_list(findings),
             task_matches=tasks_of(raw_name, display or "", device_names.get(pid, []),
                                    findings_list(findings))))
-    rows.sort(key=lambda r: (r.company.casefold(), r.name.casefold()))
+    rows.sort(key=lambda r: (r.company.casefold(), r.name.casefold(), r.slug))
     return rows
 
 

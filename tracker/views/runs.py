@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.db.collation import code_point_order
 from tracker.db.models import CrawlRun, SourceRun
 
 
@@ -51,7 +52,7 @@ def recent_runs(session: Session, *, limit: int = 100) -> list[RunRow]:
 def source_runs(session: Session, *, run_id: int) -> list[dict[str, Any]]:
     """Each source of one run: requests, new/updated/unchanged items, errors and their text."""
     rows = session.execute(select(SourceRun).where(SourceRun.run_id == run_id)
-                           .order_by(SourceRun.source)).scalars()
+                           .order_by(code_point_order(SourceRun.source), SourceRun.id)).scalars()
     return [{"source": s.source, "status": s.status, "requests": s.requests, "new": s.items_new,
              "updated": s.items_updated, "unchanged": s.items_unchanged, "errors": s.errors,
              "error_text": s.error_text, "started_at": s.started_at, "finished_at": s.finished_at}
