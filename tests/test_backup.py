@@ -17,6 +17,7 @@ from tui_store import build_store
 from typer.testing import CliRunner
 
 from tracker.cli import app as cli
+from tracker.db import pgtools
 from tracker.db.engine import alembic_config, make_engine, open_store, session
 from tracker.jobs import backup as backup_job
 from tracker.jobs.backup import BackupError, backup_store, head_revision, restore_store, store_rows
@@ -294,7 +295,7 @@ def test_postgres_backup_with_pg_dump_restores_into_another_database(pg_url: str
 
 def test_missing_pg_dump_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(backup_job, "PG_BIN_GLOB", str(tmp_path / "postgresql" / "*" / "bin"))
+    monkeypatch.setattr(pgtools, "PG_BIN_GLOB", str(tmp_path / "postgresql" / "*" / "bin"))
     url = "postgresql+psycopg://radai:s3cret@127.0.0.1:1/radai"
     result = CliRunner().invoke(cli, ["backup", str(tmp_path / "x.dump"), "--database-url", url])
     assert result.exit_code == 1

@@ -15,7 +15,6 @@ can): the tests skip with that reason, and only then.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import socket
@@ -24,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from tracker.db import pgtools
 
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 """Durability off: right for a test cluster thrown away afterwards, never for a real store."""
@@ -36,14 +37,12 @@ def free_port() -> int:
 
 
 def postgres_bindir() -> Path | None:
-    """The folder with ``initdb`` and ``pg_ctl``: Debian keeps them out of PATH, under
-    ``/usr/lib/postgresql/<version>/bin`` (the newest version wins)."""
-    found = shutil.which("pg_ctl")
-    if found and Path(found).with_name("initdb").exists():
-        return Path(found).resolve().parent
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                      key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
-    return Path(versions[-1]).parent if versions else None
+    """The folder with ``initdb`` and ``pg_ctl`` (``tracker.db.pgtools``)."""
+    for on_path in (True, False):  # a pg_ctl on PATH without initdb beside it: Debian's folder
+        pg_ctl = pgtools.find_program("pg_ctl", on_path=on_path)
+        if pg_ctl is not None and (pg_ctl.resolve().parent / "initdb").exists():
+            return pg_ctl.resolve().parent
+    return None
 
 
 def _as_root() -> bool:

@@ -22,9 +22,7 @@ the tracker's tables are dropped first, so tables a newer schema added cannot li
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -38,11 +36,11 @@ from typing import Any
 from sqlalchemy import func, inspect, select, table, text
 from sqlalchemy.engine import URL, Engine, make_url
 
+from tracker.db import pgtools
 from tracker.db.engine import alembic_config, make_engine, open_store
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
-PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 """Where Debian keeps the PostgreSQL client tools of each major version (newest wins)."""
 VERSION_TABLE = "alembic_version"
 PG_TIMEOUT = 6 * 3600
@@ -317,22 +315,13 @@ def _upgraded(url: URL, *, backup: Path, backup_revision: str, replaced: int,
 # -- PostgreSQL ---------------------------------------------------------------------------------
 
 def pg_tool(name: str) -> Path:
-    """``pg_dump`` or ``pg_restore``: on PATH, else the newest under Debian's
-    ``/usr/lib/postgresql/<version>/bin``."""
-    found = shutil.which(name)
-    if found:
-        return Path(found)
-
-    def version(path: str) -> int:
-        number = Path(path).parent.parent.name
-        return int(number) if number.isdigit() else 0
-
-    candidates = sorted(glob.glob(f"{PG_BIN_GLOB}/{name}"), key=version)
-    if candidates:
-        return Path(candidates[-1])
-    raise BackupError(f"{name} not found on PATH or under {PG_BIN_GLOB}: install the PostgreSQL "
-                      "client tools (Debian: apt-get install postgresql-client) of the server's "
-                      "major version or newer")
+    """``pg_dump`` or ``pg_restore`` (``tracker.db.pgtools``), or a clear error."""
+    found = pgtools.find_program(name)
+    if found is None:
+        raise BackupError(f"{name} not found on PATH or under {pgtools.PG_BIN_GLOB}: install the "
+                          "PostgreSQL client tools (Debian: apt-get install postgresql-client) of "
+                          "the server's major version or newer")
+    return found
 
 
 def _conninfo_value(value: str) -> str:
