@@ -76,9 +76,17 @@ class Analysis:
     companies: set[str]
     side_companies: set[str]  # named in affiliations or conflict statements
     text_companies: list[str]  # companies named in the title or abstract, as written
-    topics: Topics
+    found_topics: Topics | None  # None: not needed while analysing (no name sighted)
     review: bool
     development: bool
+
+    @property
+    def topics(self) -> Topics:
+        """Modalities and findings of the paper's text (computed on first use: most papers
+        of a day name no product, and their topics are never asked for)."""
+        if self.found_topics is None:
+            self.found_topics = Topics.of(analysed(self.paper.text))
+        return self.found_topics
 
 
 class CandidateFinder:
@@ -105,13 +113,22 @@ class CandidateFinder:
         side = gaz.find_text(side_text) if side_text else None
         companies = title_found.companies | abstract_found.companies | (
             side.companies if side else set())
-        topics = Topics.of(text)
         sightings: list[Sighting] = []
         sightings += _sightings(title_found.mentions, title_doc, title, "title")
         sightings += _sightings(abstract_found.mentions, abstract_doc, abstract, "abstract")
-        ai_paper = is_radiology_ai(text)
-        ai_topic = about_ai(title, [s.sentence for s in sightings if s.section == "purpose"]
-                            + _purpose_sentences(abstract))
+        # a paper that names nothing (most of a day's papers) needs none of what follows
+        topics = Topics.of(text) if sightings else None
+        company_cues: dict[str, bool] = {}
+
+        def company_cue(name: str) -> bool:
+            """Asked only about company sightings: is it a radiology AI paper, and is its
+            title or stated aim about software?"""
+            if name not in company_cues:
+                company_cues["ai_paper"] = is_radiology_ai(text)
+                company_cues["ai_topic"] = about_ai(
+                    title, [s.sentence for s in sightings if s.section == "purpose"]
+                    + _purpose_sentences(abstract))
+            return company_cues[name]
         candidates: dict[str, Candidate] = {}
         counted = [s for s in sightings if s.mention.kind == "product"
                    and self._counts(s, companies)]
@@ -136,15 +153,16 @@ class CandidateFinder:
             if m.kind == "product" or not self._counts(s, companies):
                 continue
             if m.kind == "company" and not (SOFTWARE.search(s.sentence) or (
-                    ai_paper and not SCANNER.search(s.sentence))):
+                    company_cue("ai_paper") and not SCANNER.search(s.sentence))):
                 continue  # "scanned on a Siemens scanner" says nothing about software
-            if m.kind == "company" and not ai_topic:
+            if m.kind == "company" and not company_cue("ai_topic"):
                 continue  # "density measured by software (Volpara)" in a surgery paper
             if any(o.mention.kind == "product" and o.mention.company == m.company
                    and (o.field, o.sentence) == (s.field, s.sentence) for o in sightings):
                 continue  # "ChestLink (Oxipit, Vilnius)": the company attributes a named product
             pool = tuple(sorted(pooled[(s.field, m.start, m.end)]))
             local = s.sentence[max(0, s.sentence.find(m.text)):]
+            assert topics is not None  # a sighting was made
             keys, resolved = self._resolve(pool, topics, text, local)
             for key in keys:
                 if key in m.targets:
@@ -152,6 +170,7 @@ class CandidateFinder:
                     if not resolved:
                         candidates[key].unresolved = True
         for key, cand in candidates.items():
+            assert topics is not None  # every candidate comes from a sighting
             fit = agreement(self.topics[key], topics)
             cand.topic_fit, cand.modality = fit.findings, fit.modality
         written = [m.text for m in (*title_found.mentions, *abstract_found.mentions)
@@ -278,9 +297,14 @@ def _purpose_sentences(abstract: str) -> list[str]:
         if kind == "purpose":
             end = marks[i + 1][0] if i + 1 < len(marks) else len(abstract)
             out.append(abstract[start:end])
-    out += re.findall(r"[^.]*\b(?:we aimed|we sought|the aim|the purpose|this study)[^.]*\.",
-                      abstract, re.IGNORECASE)
+    # each full stop ends a piece; a piece that states an aim counts whole (one pass: the
+    # single pattern ``[^.]*\bwe aimed[^.]*\.`` took time quadratic in a piece's length)
+    out += [piece for piece in _PIECES.findall(abstract) if _AIM.search(piece)]
     return out
+
+
+_PIECES = re.compile(r"[^.]*\.")
+_AIM = re.compile(r"\b(?:we aimed|we sought|the aim|the purpose|this study)", re.IGNORECASE)
 
 
 def _name_words(product: ProductRecord) -> list[str]:

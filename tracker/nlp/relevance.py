@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tracker.contract import PaperRecord
 
@@ -137,12 +138,16 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
     return match.group(0) if match else None
 
 
+# The linker, the relevance gate and the grader ask these of the same text several times per
+# paper; the answer depends on the text alone, so the last few thousand are remembered.
+@lru_cache(maxsize=4096)
 def ai_cue(text: str) -> str | None:
     """The first firm AI cue, or a weak one next to an imaging or task word."""
     return (_first(AI_FIRM, text) or _first(AI_CASED, text) or _first(AI_QUALIFIED, text)
             or _first(AI_WEAK, text) or _first(BRAND, text))
 
 
+@lru_cache(maxsize=4096)
 def imaging_cue(text: str) -> str | None:
     return _first(IMAGING, text) or _first(IMAGING_CASED, text)
 
