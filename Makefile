@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench tui fuzz
+.PHONY: demo test test-slow test-all lint bench bench-all tui fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -16,15 +16,28 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## crawl the recorded real sources on a loopback replay server into data/demo/
 	HF_HUB_OFFLINE=1 $(BIN)/tracker demo
 
-test: $(STAMP)  ## the whole test suite, offline
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+# `make test`: every test but the slow end-to-end runs, on one worker per core (pytest-xdist);
+# `make test-slow`: those (demos on both engines, the fault matrix, real-server crawls, the
+# development-set figures); `make test-all`: both. CI (.ci/run) runs test then test-slow.
+TEST_WORKERS ?= auto
+
+test: $(STAMP)  ## the fast suite, offline (a few minutes on 2 cores)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow and not live" -n $(TEST_WORKERS)
+
+test-slow: $(STAMP)  ## the slow end-to-end tests
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "slow and not live" -n $(TEST_WORKERS)
+
+test-all: test test-slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check tracker spiders tests tui.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)  ## speed and memory figures (prints, never fails on a number)
+bench: $(STAMP)  ## the speed figures as one table (prints, never fails on a number)
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/summary.py
+
+bench-all: bench  ## also linking quality/throughput and SQLite vs PostgreSQL at 100k papers
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/linking.py
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/store.py
 

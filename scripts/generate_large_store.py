@@ -3,6 +3,13 @@ by default, with companies, registrations, links, grades, market events, news, o
 runs, inserted in bulk (executemany in chunks). The data is random but reproducible (seed);
 it is for timing only, not for any figure.
 
+Overrides of every kind are there, so the effective evidence differs from the automatic rows
+the way a reviewed store's does (``tracker.evidence.overrides``): rejected, confirmed and
+hand-made links, levels set (to a level or to none), features and sample sizes set, and
+decisions a later one replaces. A few papers are retracted and a few have no automatic grade;
+some products are imaging systems (``tracker.store.universe``: left out of the figures unless
+asked).
+
     python scripts/generate_large_store.py --database-url sqlite:///data/large.db
 """
 
@@ -14,7 +21,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from tracker.db.engine import open_store
 from tracker.db.models import (
@@ -30,6 +37,7 @@ from tracker.db.models import (
     Registration,
     SourceRun,
 )
+from tracker.store.publication_match import normalize_title
 
 LEVELS = ["1t", "1c", "2", "2", "2", "2", "3", "3", "4", "5", "6", None]
 MODALITIES = ["CT", "MR", "X-ray", "Mammography", "Ultrasound", "PET", "Nuclear"]
@@ -48,6 +56,47 @@ def _title(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize() + f" ({n})"
 
 
+def _overrides(rng: random.Random, *, papers: int, products: int,
+               links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """People's decisions of every kind (inserted in this order, so a later one replaces an
+    earlier one on the same key): link rejections (stored as ``false``, ``"reject"`` and
+    ``"false"``), confirmations, hand-made links, levels (some to none), features (true,
+    false, none), sample sizes, and decisions made twice."""
+    out: list[dict[str, Any]] = []
+
+    def add(target: str, pub: int, field_name: str, value: Any, product: int | None = None) -> None:
+        out.append({"target": target, "publication_id": pub, "product_id": product,
+                    "field_name": field_name, "value": value, "author": f"reviewer{len(out) % 3}",
+                    "reason": "synthetic", "created_at": NOW})
+
+    pairs = {(lk["publication_id"], lk["product_id"]) for lk in links}
+    chosen = rng.sample(sorted(pairs), min(len(pairs), 300))
+    for n, (pub, prod) in enumerate(chosen[:150]):  # rejected, in each stored spelling
+        add("link", pub, "link", [False, "reject", "false"][n % 3], prod)
+    for pub, prod in chosen[150:250]:  # confirmed
+        add("link", pub, "link", True, prod)
+    for pub, prod in chosen[250:]:  # rejected, then accepted again
+        add("link", pub, "link", False, prod)
+        add("link", pub, "link", True, prod)
+    for n in range(150):  # hand-made links (pairs the linker did not make)
+        pub, prod = rng.randint(1, papers), rng.randint(1, products)
+        if (pub, prod) not in pairs:
+            add("link", pub, "link", "accept" if n % 2 else True, prod)
+    for _ in range(200):
+        add("grade", rng.randint(1, papers), "level", rng.choice(["2", "3", "4", "6", None]))
+    for name in ("prospective", "multicentre", "multinational", "vendor_independent", "rct",
+                 "reader_study"):
+        for _ in range(60):
+            add("grade", rng.randint(1, papers), name, rng.choice([True, False, None]))
+    for _ in range(40):
+        add("grade", rng.randint(1, papers), "sample_size", rng.randint(20, 5000))
+    for _ in range(40):  # a level decided twice: the later one wins
+        pub = rng.randint(1, papers)
+        add("grade", pub, "level", rng.choice(["1t", "2"]))
+        add("grade", pub, "level", rng.choice(["3", "5", None]))
+    return out
+
+
 def generate(url: str, *, papers: int, products: int, seed: int = 7) -> dict[str, int]:
     rng = random.Random(seed)
     engine = open_store(url)
@@ -61,6 +110,7 @@ def generate(url: str, *, papers: int, products: int, seed: int = 7) -> dict[str
             {"id": i, "slug": f"product-{i}", "company_id": rng.randint(1, n_companies),
              "name": f"Product {i} {rng.choice(WORDS).title()}", "normalized_name": f"product {i}",
              "modality": rng.choice(MODALITIES), "subspecialty": rng.choice(SUBSPECIALTIES),
+             "kind": "imaging-system" if rng.random() < 0.15 else "software",
              "source": "synthetic", "source_url": f"https://example.org/p/{i}", "created_at": NOW}
             for i in range(1, products + 1)])
         regs = []
@@ -93,21 +143,23 @@ def generate(url: str, *, papers: int, products: int, seed: int = 7) -> dict[str
         for i in range(1, papers + 1):
             title = _title(rng, i)
             pubs.append({"id": i, "pmid": str(10_000_000 + i), "title": title,
-                         "normalized_title": title.lower(),
+                         "normalized_title": normalize_title(title),
                          "abstract": " ".join(rng.choice(WORDS) for _ in range(120)),
                          "abstract_sections": [], "year": rng.randint(2010, 2025),
                          "journal": rng.choice(["Radiology", "Eur Radiol", "AJR", "Insights Imaging"]),
                          "authors": [], "affiliations": [], "publication_types": [], "mesh": [],
                          "keywords": [], "grants": [], "is_preprint": rng.random() < 0.05,
-                         "is_retracted": False, "content_hash": "", "source": "synthetic",
+                         "is_retracted": rng.random() < 0.005, "content_hash": "", "source": "synthetic",
                          "source_url": "", "created_at": NOW, "updated_at": NOW, **stamp})
             level = rng.choice(LEVELS)
-            grades.append({"publication_id": i, "level": level, "confidence": rng.random(),
-                           "prospective": rng.random() < 0.2, "multicentre": rng.random() < 0.35,
-                           "multinational": rng.random() < 0.12,
-                           "vendor_independent": rng.choice([True, False, None]),
-                           "cues": [], "needs_review": False, "model_version": "synthetic",
-                           "created_at": NOW})
+            if rng.random() >= 0.02:  # a few papers have no automatic grade
+                grades.append({
+                    "publication_id": i, "level": level, "confidence": rng.random(),
+                    "prospective": rng.random() < 0.2, "multicentre": rng.random() < 0.35,
+                    "multinational": rng.random() < 0.12,
+                    "vendor_independent": rng.choice([True, False, None]),
+                    "cues": [], "needs_review": False, "model_version": "synthetic",
+                    "created_at": NOW})
             if rng.random() < 0.45:
                 for product in rng.sample(range(1, products + 1), rng.choice([1, 1, 1, 2])):
                     links.append({"publication_id": i, "product_id": product,
@@ -117,10 +169,8 @@ def generate(url: str, *, papers: int, products: int, seed: int = 7) -> dict[str
         _bulk(conn, Publication.__table__, pubs)
         _bulk(conn, EvidenceGrade.__table__, grades)
         _bulk(conn, PaperProductLink.__table__, links)
-        _bulk(conn, Override.__table__, [
-            {"target": "grade", "publication_id": rng.randint(1, papers), "field_name": "level",
-             "value": rng.choice(["2", "3"]), "author": "bench", "reason": "", "created_at": NOW}
-            for _ in range(50)])
+        overrides = _overrides(rng, papers=papers, products=products, links=links)
+        _bulk(conn, Override.__table__, overrides)
         _bulk(conn, NewsItem.__table__, [
             {"url": f"https://example.org/news/{i}", "title": f"Vendor {rng.randint(1, n_companies)} news {i}",
              "published": NOW - timedelta(days=i), "source": "synthetic", "source_url": "",
@@ -135,9 +185,14 @@ def generate(url: str, *, papers: int, products: int, seed: int = 7) -> dict[str
              "errors": 0, "error_text": "", "started_at": r["started_at"],
              "finished_at": r["finished_at"]}
             for r in runs for source in ("fda_list", "openfda", "eudamed", "pubmed", "europepmc", "news")])
+        if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
+            for table in ("company", "product", "publication", "crawlrun"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                  f"(SELECT max(id) FROM {table}))"))
     engine.dispose()
     return {"companies": n_companies, "products": products, "registrations": len(regs),
-            "papers": papers, "links": len(links), "grades": len(grades), "events": len(events)}
+            "papers": papers, "links": len(links), "grades": len(grades), "events": len(events),
+            "overrides": len(overrides)}
 
 
 def main() -> None:

@@ -47,6 +47,24 @@ def db(engine):  # type: ignore[no-untyped-def]
         yield s
 
 
+@pytest.fixture(scope="session")
+def fda_resolved_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The recorded FDA AI-enabled list imported and resolved into products, once per session
+    (it takes seconds): tests that start from it get a copy (``copy_store``). Returns the
+    store file and the first resolution's counts."""
+    from tracker.db.engine import open_store, session
+    from tracker.jobs.importers import import_fda_list
+    from tracker.products.resolution import resolve_products
+
+    path = tmp_path_factory.mktemp("fda-resolved") / "tracker.db"
+    engine = open_store(f"sqlite:///{path}")
+    import_fda_list(engine, path=SNAPSHOT / "fda" / "ai-ml-enabled-devices.csv")
+    with session(engine) as s:
+        first = resolve_products(s)
+    engine.dispose()
+    return path, first
+
+
 @pytest.fixture
 def replay() -> Iterator[object]:
     """The project's recorded snapshot on a loopback port."""

@@ -127,6 +127,7 @@ def huge(tmp_path: Path) -> Path:
     return _file(tmp_path / "huge.jsonl", [_paper(1, abstract=abstract), _line(LINKED)])
 
 
+@pytest.mark.slow  # a text of over a million characters through the linker
 def test_link_file_reads_a_text_over_spacys_limit_and_the_lines_after_it(
         tmp_path: Path, huge: Path) -> None:
     products = _file(tmp_path / "products.jsonl", [_line(LUNIT)])
@@ -138,6 +139,7 @@ def test_link_file_reads_a_text_over_spacys_limit_and_the_lines_after_it(
     assert "PMID:2" in linked
 
 
+@pytest.mark.slow  # a text of over a million characters through the grader
 def test_classify_file_reads_a_text_over_spacys_limit_and_the_lines_after_it(
         tmp_path: Path, huge: Path) -> None:
     out = tmp_path / "grades.jsonl"

@@ -35,6 +35,8 @@ from tracker.sources.news import load_news_sources
 from tracker.store.companies import get_or_create_company
 from tracker.store.runs import all_watermarks
 
+pytestmark = pytest.mark.slow  # real Redis and PostgreSQL, several crawl workers end to end
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTS = ["INSIGHT MMG", "INSIGHT CXR", "Transpara", "BoneView", "BriefCase", "Rapid LVO"]
 RATE = 8.0  # requests per second to one host, across both workers
@@ -128,6 +130,7 @@ import json, sys
 from dataclasses import asdict
 from tracker.config import get_settings
 from tracker.jobs.distributed import work
+
 spiders, database_url, redis_url = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
 results = work(spiders, get_settings(database_url=database_url), redis_url=redis_url, idle=1, replay=True)
 print(json.dumps([asdict(r) for r in results]))

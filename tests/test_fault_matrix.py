@@ -38,6 +38,8 @@ import pytest
 from tracker.devtools.replay import Fault, ReplayServer, replay_env
 from tracker.jobs.crawl import SOURCE_GROUPS, SpiderResult, ends_regulatory_run, run_spider
 
+pytestmark = pytest.mark.slow  # every source crawled end to end under each fault, then again
+
 SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot"
 SPIDERS = [name for group in SOURCE_GROUPS.values() for name in group]  # crawl order
 FAULTS = ["429", "500", "timeout", "reset", "truncated", "malformed"]

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DEV = Path(__file__).parent / "data" / "dev"
 REQUIRED = {"paper_id", "level", "confidence", "prospective", "multicentre", "multinational",
             "vendor_independent", "reader_study", "rct", "cues", "bucket"}
@@ -65,6 +67,7 @@ def test_clean_file_exits_zero_and_products_name_the_vendor(tmp_path: Path) -> N
     assert row["sample_size"] == 1234
 
 
+@pytest.mark.slow  # trains a grading model end to end
 def test_train_grading_writes_a_model_that_classify_file_uses(tmp_path: Path) -> None:
     examples = tmp_path / "labelled.jsonl"
     examples.write_text("\n".join(_dev_lines(40)) + "\n", encoding="utf-8")

@@ -100,6 +100,7 @@ def test_dev_set_precision_and_recall_with_the_packaged_model(part: str) -> None
     assert figures["recall"] >= 0.90, figures["false_negatives"]
 
 
+@pytest.mark.slow  # links 1,000 real abstracts with the model
 @pytest.mark.skipif(not PUBMEDQA.is_file() or not PRODUCTS, reason="corpus not present")
 def test_off_topic_real_abstracts_stay_unlinked() -> None:
     from tracker.contract import PaperRecord, read_products

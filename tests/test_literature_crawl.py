@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -60,11 +61,28 @@ def sources_by_publication(db_url: str) -> dict[int, set[str]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def crawled_template(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Both literature spiders once over the snapshot into a store of their own: the tests
+    below each get a copy (a crawl takes seconds; it was repeated for every test)."""
+    from tracker.devtools.replay import ReplayServer
+
+    folder = tmp_path_factory.mktemp("crawled")
+    url = f"sqlite:///{folder / 'tracker.db'}"
+    seed_product(url)
+    log = folder / "crawl.log"
+    with ReplayServer(SNAPSHOT) as server:
+        first = [crawl(name, server, url, log) for name in SOURCE_GROUPS["literature"]]
+    return folder, first
+
+
 @pytest.fixture
-def crawled(replay, db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    seed_product(db_url)
+def crawled(crawled_template, db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A fresh copy of the crawled store at ``db_url`` (and of its crawl log)."""
+    folder, first = crawled_template
+    shutil.copyfile(folder / "tracker.db", db_url.removeprefix("sqlite:///"))
     log = tmp_path / "crawl.log"
-    first = [crawl(name, replay, db_url, log) for name in SOURCE_GROUPS["literature"]]
+    shutil.copyfile(folder / "crawl.log", log)
     return first, log
 
 

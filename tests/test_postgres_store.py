@@ -29,6 +29,8 @@ from tracker.db.engine import alembic_config, make_engine, open_store, session
 from tracker.records import Author, EventRecord, NewsRecord, PublicationRecord, RegistrationRecord
 from tracker.store import Outcome, save_record
 
+pytestmark = pytest.mark.slow  # a real PostgreSQL server: every migration, demos on both engines
+
 ENGINES = ("sqlite", "postgresql")
 
 # ---- migrations and schema ---------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from tests.shared_stores import copy_store
 from tracker.db.models import Company, Product, ProductOverride, Registration
 from tracker.products.classify import family_names
 from tracker.products.kinds import IMAGING_SYSTEM, SOFTWARE, product_kind
@@ -22,11 +23,13 @@ LABELS = ROOT / "tests" / "data" / "products"
 
 
 @pytest.fixture
-def store(engine, db: Session):  # type: ignore[no-untyped-def]
-    from tracker.jobs.importers import import_fda_list
+def db_url(fda_resolved_template, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    """A copy of the session's store holding the FDA list resolved into products."""
+    return copy_store(fda_resolved_template[0], tmp_path)
 
-    import_fda_list(engine, path=CSV)
-    resolve_products(db)
+
+@pytest.fixture
+def store(db: Session) -> Session:
     return db
 
 

@@ -47,6 +47,7 @@ def test_429_with_retry_after_and_a_truncated_body_are_retried(replay, listed: s
     assert sum("product_code" in p for p in replay.requests) == 4  # 3 pages + 1 retry
 
 
+@pytest.mark.slow  # every retry of a persistent 500 waited out
 def test_persistent_500_fails_only_that_source_and_keeps_the_store(replay, listed: str) -> None:  # type: ignore[no-untyped-def]
     from tracker.devtools.replay import replay_env
     from tracker.jobs.crawl import run_spider

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from tests.shared_stores import copy_store
 from tracker.db.models import Company, CompanyAlias, Product, ProductAlias, Registration
 from tracker.products.naming import modality, product_name
 from tracker.products.resolution import resolve_products
@@ -16,12 +17,14 @@ CSV = ROOT / "data" / "snapshot" / "fda" / "ai-ml-enabled-devices.csv"
 
 
 @pytest.fixture
-def resolved(engine, db: Session):  # type: ignore[no-untyped-def]
-    from tracker.jobs.importers import import_fda_list
+def db_url(fda_resolved_template, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    """A copy of the session's store holding the FDA list resolved into products."""
+    return copy_store(fda_resolved_template[0], tmp_path)
 
-    import_fda_list(engine, path=CSV)
-    first = resolve_products(db)
-    return db, first
+
+@pytest.fixture
+def resolved(db: Session, fda_resolved_template):  # type: ignore[no-untyped-def]
+    return db, dict(fda_resolved_template[1])
 
 
 def _company(db: Session, name: str) -> Company:

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_MODEL
     """sentence-transformers model name or local path; the default is the packaged model."""
 
+    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
+    """What runs the embedding model on the CPU: ``torch`` (sentence-transformers), or
+    ``onnx-int8``, the same model exported once to ONNX under ``data_dir/models`` and
+    quantized to int8 for onnxruntime (faster on a CPU; needs ``pip install
+    'radai-tracker[onnx]'``). Its vectors differ slightly from torch's, so they are cached
+    and versioned apart (``all-MiniLM-L6-v2@onnx-int8``): switching re-embeds, relinks and
+    regrades. On a GPU torch is used whatever this says."""
+
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Where embeddings and faiss run; ``auto`` takes CUDA when torch sees a GPU."""
 

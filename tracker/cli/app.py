@@ -42,6 +42,13 @@ class _Commands(TyperGroup):
         except OSError as exc:
             typer.echo(f"error: {os_error_line(exc)}", err=True)
             raise typer.Exit(2) from exc
+        except RuntimeError as exc:
+            from tracker.embeddings import BackendUnavailable  # only on failure: --help stays light
+
+            if not isinstance(exc, BackendUnavailable):
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
 
 
 app = typer.Typer(

@@ -79,12 +79,15 @@ def eval_linking(
 @app.command("process")
 def process_command(database_url: DatabaseUrl = None, as_json: AsJson = False) -> None:
     """Link and grade what is new in the store (each step is incremental)."""
-    from tracker.jobs.process import process_store
+    from tracker.jobs.process import AlreadyRunning, process_store
 
     engine = engine_for(database_url)
     settings = settings_for(database_url)
     try:
         report = process_store(engine, settings)
+    except AlreadyRunning as exc:  # a nightly (or another process) is working on this store
+        typer.echo(f"not started: {exc}", err=True)
+        raise typer.Exit(2) from exc
     except ImportError as exc:  # the grading step may not be installed yet
         if "tracker.grading" not in str(exc):
             raise

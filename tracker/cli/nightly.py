@@ -25,15 +25,20 @@ def nightly(
     database_url: DatabaseUrl = None,
     replay: Annotated[Path | None, typer.Option(help="Crawl this recorded snapshot on a loopback replay server.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    no_skip: Annotated[bool, typer.Option("--no-skip", help="Run every step even when the store is unchanged since the previous run.")] = False,
 ) -> None:
     """Crawl every enabled source, link and grade what is new, export a dated snapshot, report.
 
-    Exit status 1 when any source or step failed, 2 when another run holds the lock."""
+    Steps whose inputs did not change since the previous run (same store content, code,
+    settings and models) are skipped, and its exports and report kept; the run report says
+    which and why. Exit status 1 when any source or step failed, 2 when another run holds
+    the lock."""
     from tracker.jobs.nightly import AlreadyRunning, format_report
 
     settings = settings_for(database_url)
     try:
-        report = _run(settings, replay=replay, kind="nightly", progress=lambda m: typer.echo(m, err=True))
+        report = _run(settings, replay=replay, kind="nightly", progress=lambda m: typer.echo(m, err=True),
+                      skip_unchanged=not no_skip)
     except AlreadyRunning as exc:
         typer.echo(f"not started: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -46,16 +51,17 @@ def nightly(
 
 
 def _run(settings: Settings, *, replay: Path | None, kind: str, progress: Callable[[str], None],
-         export_dir: Path | None = None) -> NightlyReport:
+         export_dir: Path | None = None, skip_unchanged: bool = True) -> NightlyReport:
     from tracker.jobs.nightly import run_nightly
 
     if replay is None:
-        return run_nightly(settings, kind=kind, progress=progress, export_dir=export_dir)
+        return run_nightly(settings, kind=kind, progress=progress, export_dir=export_dir,
+                           skip_unchanged=skip_unchanged)
     from tracker.devtools.replay import ReplayServer, replay_env
 
     with ReplayServer(replay) as server:
         return run_nightly(settings, kind=kind, env=replay_env(server.url), replay=True,
-                           progress=progress, export_dir=export_dir)
+                           progress=progress, export_dir=export_dir, skip_unchanged=skip_unchanged)
 
 
 @app.command()

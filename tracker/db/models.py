@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, MetaData, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -198,6 +198,9 @@ class Registration(Collected, table=True):
 class Publication(SQLModel, table=True):
     """One paper, whichever sources found it (see PublicationSource)."""
 
+    # the candidates of a paper's other version (tracker.store.publication_match): the other
+    # kind (preprint or not), close years, title words checked inside the index
+    __table_args__ = (Index("ix_publication_version_match", "is_preprint", "year", "normalized_title"),)
     id: int | None = Field(default=None, primary_key=True)
     pmid: str | None = Field(default=None, unique=True, index=True)
     doi: str | None = Field(default=None, unique=True, index=True)  # lower-cased

@@ -2,9 +2,13 @@
 """The reference figures of the two published reviews, computed from the store beside the
 published values (docs/domain.md, "Reference figures").
 
-One table holds the published values and each figure's definition; one function computes
-them from an :class:`~tracker.evidence.effective.EvidenceSet`. ``tracker stats --evidence``,
-the nightly report, the demo summary and the TUI's gaps screen all read it.
+One table holds the published values and each figure's definition; one function
+(``_figures``) computes them from the tallies of :mod:`tracker.evidence.effective` (a
+``ProductSummary`` per counted product, a ``PaperTally`` of the papers). ``store_figures``
+counts those in SQL (:func:`~tracker.evidence.effective.evidence_summary`) unless it is given
+an :class:`~tracker.evidence.effective.EvidenceSet` already read (the HTML report's;
+:func:`compute_figures`). ``tracker stats --evidence``, the nightly report, the demo summary
+and the TUI's gaps screen all read it.
 
 Rules (each figure's provenance):
 
@@ -20,15 +24,22 @@ Rules (each figure's provenance):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import Product, Publication
-from tracker.evidence.effective import EvidenceSet, effective_grades, evidence_set
+from tracker.db.models import Product
+from tracker.evidence.effective import (
+    EvidenceSet,
+    EvidenceSummary,
+    PaperTally,
+    ProductSummary,
+    evidence_summary,
+    graded_papers_tally,
+)
 from tracker.evidence.vocabulary import FEATURE_LABELS, LEVELS, rank
 
 PUBLISHED_SOURCES = {
@@ -122,43 +133,58 @@ def _add(figs: Figures, key: str, label: str, part: int, whole: int | None) -> N
     figs.figures[key] = Figure(key, label, part, whole, published)
 
 
+LINKED_BASIS = ("peer-reviewed evidence papers linked to a product "
+                "(overrides applied; not retracted, not preprints, with a level)")
+GRADED_BASIS = ("no links in the store: every graded peer-reviewed paper "
+                "with a level (not retracted, not a preprint)")
+
+
+def _figures(products: Iterable[ProductSummary], papers: PaperTally, *, n_products: int,
+             vendors: int, basis: str) -> Figures:
+    """Every figure from the counted products' evidence and the paper-level tally."""
+    figs = Figures(basis)
+    summaries = [ev for ev in products if ev.peer_reviewed]
+    _add(figs, "products", "products", n_products, None)
+    _add(figs, "vendors", "vendors", vendors, None)
+    _add(figs, "products_with_evidence", "product: with peer-reviewed evidence",
+         len(summaries), n_products)
+    _add(figs, "products_level3plus", "product: evidence at level >= 3",
+         sum(1 for ev in summaries if rank(ev.highest_peer_reviewed) >= rank("3")), n_products)
+    for name in _FEATURE_KEYS:
+        _add(figs, f"products_{name}", f"product: with a {FEATURE_LABELS[name]} paper",
+             sum(1 for ev in summaries if ev.has_feature(name)), len(summaries))
+    n = papers.papers
+    _add(figs, "papers", "evidence papers", n, None)
+    for level in LEVELS:
+        key = "papers_level2" if level == "2" else f"papers_level{level}"
+        _add(figs, key, f"paper: at level {level}", papers.levels[level], n)
+    _add(figs, "papers_level3_6", "paper: at levels 3-6",
+         sum(count for lv, count in papers.levels.items() if rank(lv) >= rank("3")), n)
+    for name in _FEATURE_KEYS:
+        _add(figs, name, f"paper: {FEATURE_LABELS[name]}", papers.features[name], n)
+    # abstracts rarely carry a conflict statement: say how many papers state independence
+    # either way, so a low share is read as "unknown", not as "dependent"
+    _add(figs, "vendor_independence_stated", "paper: vendor independence stated",
+         papers.stated["vendor_independent"], n)
+    _add(figs, "papers_overridden", "paper: overridden by a person", papers.overridden, n)
+    return figs
+
+
 def compute_figures(evidence: EvidenceSet, *, products: int, vendors: int,
                     papers: Sequence[tuple[str | None, dict[str, bool | None], bool]] | None = None,
                     basis: str = "") -> Figures:
     """Every figure from an evidence set; ``papers`` (level, features, overridden) replaces the linked
     peer-reviewed papers as the paper-level basis when given."""
-    figs = Figures(basis or "peer-reviewed evidence papers linked to a product "
-                   "(overrides applied; not retracted, not preprints, with a level)")
-    summaries = [ev for ev in evidence.products.values() if ev.peer_reviewed]
-    _add(figs, "products", "products", products, None)
-    _add(figs, "vendors", "vendors", vendors, None)
-    _add(figs, "products_with_evidence", "product: with peer-reviewed evidence",
-         len(summaries), products)
-    _add(figs, "products_level3plus", "product: evidence at level >= 3",
-         sum(1 for ev in summaries if rank(ev.highest_peer_reviewed) >= rank("3")), products)
-    for name in _FEATURE_KEYS:
-        _add(figs, f"products_{name}", f"product: with a {FEATURE_LABELS[name]} paper",
-             sum(1 for ev in summaries if ev.has_feature(name)), len(summaries))
+    summaries = [ev.summary() for ev in evidence.products.values()]
+    tally = PaperTally()
     if papers is None:
-        chosen = {p.publication_id: p for ev in summaries for p in ev.peer_reviewed_papers}
+        chosen = {p.publication_id: p for ev in evidence.products.values()
+                  for p in ev.peer_reviewed_papers}
         papers = [(p.level, p.features, p.overridden) for p in chosen.values()]
-    n = len(papers)
-    _add(figs, "papers", "evidence papers", n, None)
-    for level in LEVELS:
-        key = "papers_level2" if level == "2" else f"papers_level{level}"
-        _add(figs, key, f"paper: at level {level}", sum(1 for lv, _, _ in papers if lv == level), n)
-    _add(figs, "papers_level3_6", "paper: at levels 3-6",
-         sum(1 for lv, _, _ in papers if rank(lv) >= rank("3")), n)
-    for name in _FEATURE_KEYS:
-        _add(figs, name, f"paper: {FEATURE_LABELS[name]}",
-             sum(1 for _, f, _ in papers if f.get(name) is True), n)
-    # abstracts rarely carry a conflict statement: say how many papers state independence
-    # either way, so a low share is read as "unknown", not as "dependent"
-    _add(figs, "vendor_independence_stated", "paper: vendor independence stated",
-         sum(1 for _, f, _ in papers if f.get("vendor_independent") is not None), n)
-    _add(figs, "papers_overridden", "paper: overridden by a person",
-         sum(1 for _, _, by_person in papers if by_person), n)
-    return figs
+    for level, features, overridden in papers:
+        tally.add(level, features, overridden)
+    return _figures(summaries, tally, n_products=products, vendors=vendors,
+                    basis=basis or LINKED_BASIS)
 
 
 def counted_evidence(evidence: EvidenceSet, product_ids: set[int]) -> EvidenceSet:
@@ -170,28 +196,31 @@ def counted_evidence(evidence: EvidenceSet, product_ids: set[int]) -> EvidenceSe
                        rejected=[lk for lk in evidence.rejected if lk.product_id in product_ids])
 
 
-def store_figures(session: Session, evidence: EvidenceSet | None = None, *,
+def store_figures(session: Session, evidence: EvidenceSet | EvidenceSummary | None = None, *,
                   include_systems: bool = False) -> Figures:
-    """The figures of the whole store (the evidence set is read when not given): AI
-    software products only, unless ``include_systems`` (``tracker.store.universe``)."""
+    """The figures of the whole store: AI software products only, unless ``include_systems``
+    (``tracker.store.universe``). Without ``evidence`` (or with a summary of another
+    universe) they are counted in SQL (``evidence_summary``); an evidence set already read
+    is counted as it is."""
     from tracker.store.universe import counted
 
-    evidence = evidence if evidence is not None else evidence_set(session)
-    ids = set(session.execute(select(Product.id).where(counted(include_systems))).scalars())
-    evidence = counted_evidence(evidence, ids)
-    n_products = len(ids)
-    n_vendors = session.execute(select(func.count(func.distinct(Product.company_id)))
-                                .where(counted(include_systems))).scalar_one()
+    n_products, n_vendors = session.execute(
+        select(func.count(), func.count(func.distinct(Product.company_id)))
+        .where(counted(include_systems))).one()
+    if isinstance(evidence, EvidenceSet):
+        ids = set(session.execute(select(Product.id).where(counted(include_systems))).scalars())
+        evidence = counted_evidence(evidence, ids)
+        if evidence.links:
+            return compute_figures(evidence, products=n_products, vendors=n_vendors)
+        return _figures([], graded_papers_tally(session), n_products=n_products,
+                        vendors=n_vendors, basis=GRADED_BASIS)
+    if evidence is None or evidence.include_systems != include_systems:
+        evidence = evidence_summary(session, include_systems=include_systems)
     if evidence.links:
-        return compute_figures(evidence, products=n_products, vendors=n_vendors)
-    flags = {pid: (retracted, preprint) for pid, retracted, preprint in session.execute(
-        select(Publication.id, Publication.is_retracted, Publication.is_preprint))}
-    papers = [(g.level, g.features(), bool(g.overridden))
-              for pid, g in effective_grades(session).items()
-              if g.level is not None and flags.get(pid, (True, True)) == (False, False)]
-    return compute_figures(evidence, products=n_products, vendors=n_vendors, papers=papers,
-                           basis="no links in the store: every graded peer-reviewed paper "
-                                 "with a level (not retracted, not a preprint)")
+        return _figures(evidence.products.values(), evidence.papers, n_products=n_products,
+                        vendors=n_vendors, basis=LINKED_BASIS)
+    return _figures([], graded_papers_tally(session), n_products=n_products, vendors=n_vendors,
+                    basis=GRADED_BASIS)
 
 
 def evidence_figures(session: Session, *, include_systems: bool = False) -> dict[str, Any]:

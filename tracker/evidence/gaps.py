@@ -1,12 +1,18 @@
 """Evidence gaps: which products lack peer-reviewed, clinical, independent or prospective
-evidence. One rule for the TUI's gap lists, the ``gaps`` export and the report."""
+evidence. One rule for the TUI's gap lists, the ``gaps`` export and the report, over a product's
+evidence read link by link (``ProductEvidence``) or counted in SQL (``ProductSummary``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracker.evidence.effective import EvidenceSet, ProductEvidence
+from tracker.evidence.effective import (
+    EvidenceSet,
+    EvidenceSummary,
+    ProductEvidence,
+    ProductSummary,
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,10 @@ GAP_RULES: dict[str, str] = {g.key: g.rule for g in GAPS}
 GAP_TITLES: dict[str, str] = {g.key: g.title for g in GAPS}
 
 
-def product_gaps(evidence: ProductEvidence) -> dict[str, bool]:
+def product_gaps(evidence: ProductEvidence | ProductSummary) -> dict[str, bool]:
     """Whether the product is on each gap list."""
+    if isinstance(evidence, ProductEvidence):
+        evidence = evidence.summary()
     return {
         "no_peer_reviewed": evidence.peer_reviewed == 0,
         "only_technical": evidence.only_technical,
@@ -45,7 +53,8 @@ def product_gaps(evidence: ProductEvidence) -> dict[str, bool]:
     }
 
 
-def gap_lists(product_ids: Iterable[int], evidence: EvidenceSet) -> dict[str, list[int]]:
+def gap_lists(product_ids: Iterable[int],
+              evidence: EvidenceSet | EvidenceSummary) -> dict[str, list[int]]:
     """The products of each gap list, in the order given."""
     lists: dict[str, list[int]] = {g.key: [] for g in GAPS}
     for product_id in product_ids:

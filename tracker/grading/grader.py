@@ -31,10 +31,12 @@ if TYPE_CHECKING:
 RULES_VERSION = "rules-5"  # bump when a rule changes: stores re-grade
 
 
-def grading_version(model: GradingModel | None) -> str:
-    """The version a stored grade carries: the rules', with the model's when one is used
-    (a change of either re-grades the store)."""
-    return f"{model.version}+{RULES_VERSION}" if model is not None else RULES_VERSION
+def grading_version(model: GradingModel | None, embedder: Embedder | None = None) -> str:
+    """The version a stored grade carries: the rules', with the model's when one is used,
+    and the embedding backend when it is not torch (a change of any re-grades the store)."""
+    version = f"{model.version}+{RULES_VERSION}" if model is not None else RULES_VERSION
+    backend = embedder.backend if embedder is not None and model is not None else "torch"
+    return version if backend == "torch" else f"{version}@{backend}"
 
 RULE_CONFIDENCE = {"publication type": 0.95, "title says": 0.85, "review cues": 0.7,
                    "cues of level": 0.65, "no level cue": 0.4}
@@ -122,7 +124,7 @@ def grade_papers(papers: Sequence[PaperRecord], *, review_threshold: float,
     graded_set = set(graded)
     for i, (paper, rel) in enumerate(zip(papers, relevances, strict=True)):
         if i not in graded_set:
-            out[i] = _gated(paper, rel, review_threshold, grading_version(model))
+            out[i] = _gated(paper, rel, review_threshold, grading_version(model, embedder))
     inner = _grade([papers[i] for i in graded], review_threshold=review_threshold, model=model,
                    vendors_for=vendors_for, embedder=embedder, embeddings=embeddings,
                    linked=[relevances[i].reason == LINKED for i in graded])
@@ -235,7 +237,7 @@ def _apply_model(papers: Sequence[PaperRecord], calls: list[RuleCall], rows: lis
         if call.non_primary_type or call.non_primary_title:
             # a review, editorial or guideline by publication type or title: not evidence,
             # whatever the text resembles (the classifier is not asked)
-            grade.model_version = grading_version(model)
+            grade.model_version = grading_version(model, embedder)
             continue
         best = int(np.argmax(row))
         if link and from_class(model.classes[best]) is None:
@@ -246,7 +248,7 @@ def _apply_model(papers: Sequence[PaperRecord], calls: list[RuleCall], rows: lis
         grade.level = level
         grade.confidence = model.calibrated(float(row[best]))
         grade.method = "rules+embedding-lr"
-        grade.model_version = grading_version(model)
+        grade.model_version = grading_version(model, embedder)
         if level != call.level:
             grade.why["level"] = (f"classifier ({model.classes[best]}, p={row[best]:.2f}); "
                                   f"rules said {call.level or 'none'}: {call.reason}")

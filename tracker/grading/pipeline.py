@@ -174,8 +174,8 @@ def _grade_each(papers: list[PaperRecord], report: dict[str, Any], **options: An
 def grade_new(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Grade every paper that is new or changed; returns figures for the process report."""
     model = active_model(settings.data_dir)
-    version = grading_version(model)
     embedder = grading_embedder(settings, model, engine=engine)
+    version = grading_version(model, embedder)
     report: dict[str, Any] = {"graded": 0, "new": 0, "updated": 0, "needs_review": 0,
                               "failed": 0, "model_version": version}
     with Session(engine, expire_on_commit=False) as session:

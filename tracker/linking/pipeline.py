@@ -35,7 +35,9 @@ BATCH = 256
 
 
 def model_version(catalog: list[ProductRecord], settings: Settings) -> str:
-    return f"linker{LINKER_VERSION}:{settings.embedding_model}:{catalog_fingerprint(catalog)}"
+    from tracker.embeddings import embedding_key  # the model, with its backend unless torch
+
+    return f"linker{LINKER_VERSION}:{embedding_key(settings)}:{catalog_fingerprint(catalog)}"
 
 
 def pending_publications(engine: Engine, version: str) -> tuple[list[int], int]:

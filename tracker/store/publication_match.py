@@ -20,10 +20,12 @@ say) stay two publications.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from rapidfuzz import fuzz
+from sqlalchemy import func, union_all
 from sqlmodel import Session, col, select
 
 from tracker.db.models import Publication
@@ -97,26 +99,61 @@ def _same_title(session: Session, record: PublicationRecord, title: str) -> Publ
     return None
 
 
+def _length_window(title: str) -> tuple[int, int]:
+    """The lengths a stored title needs to reach the lowest fuzzy threshold against ``title``:
+    rapidfuzz's ``ratio`` is ``200 * LCS / (len(a) + len(b))`` and the longest common
+    subsequence is at most the shorter title, so a title much shorter or longer never
+    matches (one character of slack either side)."""
+    lowest = min(FUZZY_WITH_AUTHOR, FUZZY_NO_AUTHOR)
+    n = len(title)
+    return math.floor(n * lowest / (200 - lowest)) - 1, math.ceil(n * (200 - lowest) / lowest) + 1
+
+
 def _other_version(session: Session, record: PublicationRecord, title: str) -> Publication | None:
+    """The stored paper of the other kind (preprint or journal) whose title is close enough.
+
+    Candidates: the other kind, a year within ``YEAR_GAP`` (or none), the record's two longest
+    words and each of its numbers in the title, a title length that can reach the threshold
+    (each a condition every match meets: ``titles_match``). The index
+    ``ix_publication_version_match`` (is_preprint, year, normalized_title) holds every
+    column these need, so the store reads a range of it instead of the whole table (the
+    papers without a year are a second, small range); only the titles that pass the numbers
+    and the lowest threshold have their PMIDs and authors read from the table."""
     words = sorted((w for w in title.split() if w not in _STOP), key=len, reverse=True)[:2]
-    query = select(Publication).where(Publication.is_preprint == (not record.is_preprint))
-    for word in words:
+    numbers = _numbers(title)
+    shortest, longest = _length_window(title)
+    query = select(Publication.id, Publication.normalized_title).where(
+        Publication.is_preprint == (not record.is_preprint),
+        func.length(Publication.normalized_title).between(shortest, longest))
+    # the two longest words, and every number (titles that differ in a number never match)
+    for word in [*words, *sorted(numbers)]:
         query = query.where(col(Publication.normalized_title).contains(word))
+    statement: Any = query
     if record.year is not None:
-        query = query.where((col(Publication.year).is_(None)) |
-                            (col(Publication.year).between(record.year - YEAR_GAP, record.year + YEAR_GAP)))
+        statement = union_all(  # one index range per branch (an OR would read the whole kind)
+            query.where(col(Publication.year).between(record.year - YEAR_GAP, record.year + YEAR_GAP)),
+            query.where(col(Publication.year).is_(None)))
+    lowest = min(FUZZY_WITH_AUTHOR, FUZZY_NO_AUTHOR)
+    close = {pid: other for pid, other in session.execute(statement)
+             if _numbers(other) == numbers and fuzz.ratio(title, other) >= lowest}
+    if not close:
+        return None
+    found = session.execute(select(Publication.id, Publication.pmid, Publication.authors)
+                            .where(col(Publication.id).in_(list(close)))
+                            .order_by(col(Publication.id))).all()
     surname = first_author_surname(record.authors)
-    best: tuple[float, Publication] | None = None
-    for row in session.exec(query.order_by(col(Publication.id))).all():  # a tie: the first stored
-        if record.pmid and row.pmid and record.pmid != row.pmid:
+    best: tuple[float, Any] | None = None
+    for pid, pmid, authors in found:  # in id order: a tie goes to the first stored
+        if record.pmid and pmid and record.pmid != pmid:
             continue
-        other = first_author_surname(row.authors or [])
-        same_author = None if surname is None or other is None else surname == other
-        if titles_match(title, row.normalized_title, same_first_author=same_author):
-            score = fuzz.ratio(title, row.normalized_title)
+        other = close[pid]
+        other_surname = first_author_surname(authors or [])
+        same_author = None if surname is None or other_surname is None else surname == other_surname
+        if titles_match(title, other, same_first_author=same_author):
+            score = fuzz.ratio(title, other)
             if best is None or score > best[0]:
-                best = (score, row)
-    return best[1] if best else None
+                best = (score, pid)
+    return session.get(Publication, best[1]) if best else None
 
 
 def find_publication(session: Session, *, record: PublicationRecord) -> Publication | None:

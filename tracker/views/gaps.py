@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.evidence.effective import EvidenceSet
+from tracker.evidence.effective import EvidenceSet, EvidenceSummary
 from tracker.evidence.gaps import GAP_RULES, GAP_TITLES, gap_lists
 from tracker.evidence.vocabulary import LEVELS
 from tracker.views.products import ProductRow
@@ -22,8 +22,9 @@ class Gaps:
         return len(self.lists[name]) / self.total if self.total else 0.0
 
 
-def evidence_gaps(rows: list[ProductRow], evidence: EvidenceSet) -> Gaps:
-    """The products of each gap list, as rows of the products table (same order)."""
+def evidence_gaps(rows: list[ProductRow], evidence: EvidenceSet | EvidenceSummary) -> Gaps:
+    """The products of each gap list, as rows of the products table (same order); the
+    evidence read link by link or counted in SQL (``tracker.evidence.effective``)."""
     by_id = {row.id: row for row in rows}
     lists = gap_lists([row.id for row in rows], evidence)
     return Gaps({key: [by_id[pid] for pid in ids] for key, ids in lists.items()}, len(rows))

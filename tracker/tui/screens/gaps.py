@@ -87,9 +87,9 @@ class GapsScreen(TrackerScreen):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         bundle = self.store.products()
-        with self.store.session() as s:
-            figures = store_figures(s, bundle.evidence, include_systems=self.store.include_systems)
-        self.deliver(self.show, GapsData(bundle.rows, evidence_gaps(bundle.rows, bundle.evidence),
+        with self.store.session() as s:  # the figures from the bundle's counts (SQL aggregates)
+            figures = store_figures(s, bundle.summary, include_systems=self.store.include_systems)
+        self.deliver(self.show, GapsData(bundle.rows, evidence_gaps(bundle.rows, bundle.summary),
                                          figures, bundle.findings))
 
     def show(self, data: GapsData) -> None:

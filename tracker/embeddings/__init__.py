@@ -9,14 +9,22 @@ L2-normalised float32, so inner product is cosine similarity. Unchanged text is 
 embedded twice: the cache is the store's ``EmbeddingCache`` table or, without a store, a
 folder of ``.npz`` shards under ``settings.data_dir``. torch and sentence-transformers are
 imported only when a model is loaded.
+
+Two backends run the model (``settings.embedding_backend``): ``torch`` (sentence-transformers)
+and ``onnx-int8`` (``tracker.embeddings.onnx_backend``: the model exported once to ONNX and
+quantized to int8, run with onnxruntime; CPU only, so on a GPU torch runs instead). Their
+vectors differ slightly, so each backend's are cached, indexed and versioned under their own
+key (``model_key``): the model's name for torch, ``name@onnx-int8`` for the other.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,7 +33,17 @@ import numpy as np
 if TYPE_CHECKING:
     from tracker.config import Settings
 
+log = logging.getLogger(__name__)
+
 DEFAULT_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+TORCH = "torch"
+ONNX_INT8 = "onnx-int8"
+BACKENDS = (TORCH, ONNX_INT8)
+
+
+class BackendUnavailable(RuntimeError):
+    """The embedding backend the settings ask for cannot run here (a missing extra, a model
+    it cannot reproduce); the message is one line saying what to do."""
 
 
 def resolve_model(name: str | None) -> str:
@@ -41,18 +59,97 @@ def resolve_device(device: str = "auto") -> str:
     """``auto`` takes CUDA when torch sees a GPU."""
     if device != "auto":
         return device
+    return "cuda" if _torch_sees_cuda() else "cpu"
+
+
+def _torch_sees_cuda() -> bool:
+    """``torch.cuda.is_available()``, without importing torch when the installed build is a
+    CPU build (its version ends ``+cpu``), which never sees a GPU."""
+    import sys
+
+    if "torch" not in sys.modules:
+        from importlib import metadata
+
+        try:
+            if metadata.version("torch").endswith("+cpu"):
+                return False
+        except metadata.PackageNotFoundError:
+            return False
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return bool(torch.cuda.is_available())
+
+
+def cpu_threads() -> int:
+    """Threads for CPU inference: ``OMP_NUM_THREADS`` when set, else the cores this process
+    may run on (its CPU affinity, which a container or ``taskset`` narrows)."""
+    configured = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this platform (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
+
+
+def active_backend(backend: str, device: str = "auto") -> str:
+    """The backend that runs: ``onnx-int8`` is a CPU backend, so on a GPU (``device`` cuda,
+    or auto with a GPU torch can use) torch runs instead, with a warning."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r} (one of {', '.join(BACKENDS)})")
+    if backend == TORCH or resolve_device(device) != "cuda":
+        return backend
+    _warn_gpu_fallback(backend)
+    return TORCH
+
+
+@cache
+def _warn_gpu_fallback(backend: str) -> None:
+    log.warning("embedding backend %s runs on the CPU only: on this GPU the torch model "
+                "runs instead (vectors cached under the torch key)", backend)
+
+
+def model_key(model: str, backend: str = TORCH) -> str:
+    """The name a model's vectors are cached, indexed and versioned under: the model's own
+    name with torch (stored caches and versions stay valid), ``model@backend`` with another
+    backend, whose vectors differ slightly and must never mix with torch's."""
+    return model if backend == TORCH else f"{model}@{backend}"
+
+
+def embedding_key(settings: Settings, model: str | None = None) -> str:
+    """``model_key`` of ``model`` (default ``settings.embedding_model``) under the backend
+    the settings make run (``active_backend``)."""
+    return model_key(model or settings.embedding_model,
+                     active_backend(settings.embedding_backend, settings.device))
+
+
+def models_dir(settings: Settings) -> Path:
+    """``DATA_DIR/models``: the ONNX backend's exports (beside the retrained grading model)."""
+    return Path(settings.data_dir) / "models"
 
 
 @lru_cache(maxsize=2)
-def load_model(name: str | None = None, device: str = "auto") -> Any:
+def load_model(name: str | None = None, device: str = "auto", backend: str = TORCH,
+               export_root: Path | None = None) -> Any:
+    """The model, loaded once per process: a ``SentenceTransformer`` with torch, an
+    ``OnnxEncoder`` (same ``encode`` and dimension getter) with ``onnx-int8``, exported
+    into ``export_root`` at first use."""
+    if backend == ONNX_INT8:
+        if export_root is None:
+            raise ValueError("the onnx-int8 backend needs a folder for its export (export_root)")
+        from tracker.embeddings.onnx_backend import load_onnx_encoder
+
+        return load_onnx_encoder(Path(resolve_model(name)), export_root)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # "Loading weights" bars are noise on a command's stderr
-    return SentenceTransformer(resolve_model(name), device=resolve_device(device))
+    resolved = resolve_device(device)
+    if resolved == "cpu":
+        import torch
+
+        torch.set_num_threads(cpu_threads())  # torch may count the host's cores, not ours
+    return SentenceTransformer(resolve_model(name), device=resolved)
 
 
 def text_hash(text: str) -> str:
@@ -148,31 +245,50 @@ class EmbedStats:
 
 
 class Embedder:
-    """Embeds texts with one model, through a cache when it has one (``cache=None``: none)."""
+    """Embeds texts with one model, through a cache when it has one (``cache=None``: none).
+
+    ``model_name`` is the model's key (``model_key``): its name under torch, ``name@backend``
+    under another backend; caches, indexes and versions use it. ``base_model`` is the name or
+    path the weights are loaded from. ``export_root`` is where the ONNX backend keeps its
+    export (``models_dir(settings)``; only that backend needs it)."""
 
     def __init__(self, model: str, *, device: str = "auto", cache: VectorCache | None = None,
-                 batch_size: int = 64) -> None:
-        self.model_name = model
+                 batch_size: int = 64, backend: str = TORCH,
+                 export_root: Path | None = None) -> None:
+        self.base_model = model
+        self.backend = active_backend(backend, device)
+        self.model_name = model_key(model, self.backend)
         self.device = device
         self.cache = cache
         self.batch_size = batch_size
+        self.export_root = export_root
         self.stats = EmbedStats()
         self._model: Any = None
+        if self.backend == ONNX_INT8:
+            if export_root is None:
+                raise ValueError("the onnx-int8 backend needs a folder for its export "
+                                 "(export_root)")
+            from tracker.embeddings.onnx_backend import require_runtime
+
+            require_runtime()  # fail now, in one line, not at the first text to embed
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: Any = None,
                       model: str | None = None) -> Embedder:
-        """``model`` (default ``settings.embedding_model``) on ``settings.device``, cached in
-        the store's table when ``engine`` is given, else in ``DATA_DIR/embeddings``."""
+        """``model`` (default ``settings.embedding_model``) on ``settings.device`` with
+        ``settings.embedding_backend``, cached in the store's table when ``engine`` is given,
+        else in ``DATA_DIR/embeddings``; the ONNX export goes to ``DATA_DIR/models``."""
         cache: VectorCache = (SqlVectorCache(engine) if engine is not None
                               else FileVectorCache(Path(settings.data_dir) / "embeddings"))
         return cls(model or settings.embedding_model, device=settings.device, cache=cache,
-                   batch_size=settings.embedding_batch_size)
+                   batch_size=settings.embedding_batch_size,
+                   backend=settings.embedding_backend, export_root=models_dir(settings))
 
     @property
     def model(self) -> Any:
         if self._model is None:
-            self._model = load_model(self.model_name, self.device)
+            self._model = load_model(self.base_model, self.device, self.backend,
+                                     self.export_root if self.backend != TORCH else None)
         return self._model
 
     @property
