@@ -24,8 +24,8 @@ TEST_WORKERS ?= auto
 test: $(STAMP)  ## the fast suite, offline (a few minutes on 2 cores)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow and not live" -n $(TEST_WORKERS)
 
-test-slow: $(STAMP)  ## the slow end-to-end tests
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "slow and not live" -n $(TEST_WORKERS)
+test-slow: $(STAMP)  ## the slow end-to-end tests (one worker: they start servers and whole pipelines)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "slow and not live"
 
 test-all: test test-slow
 

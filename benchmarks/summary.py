@@ -14,6 +14,7 @@ others still run. The machine is printed first: figures from another machine dif
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 import sys
@@ -22,29 +23,35 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 Row = tuple[str, str, str]
 
 
-def day() -> list[Row]:
-    import day_of_pubmed
+def bench(name: str) -> ModuleType:
+    """``benchmarks/<name>.py`` as a module of its own name (``tui`` would otherwise be the
+    repository's ``tui.py``)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
-    return day_of_pubmed.figures()
+
+def day() -> list[Row]:
+    return bench("day_of_pubmed").figures()
 
 
 def encode() -> list[Row]:
-    import encode as encode_bench
-
-    return encode_bench.figures()
+    return bench("encode").figures()
 
 
 def tui() -> list[Row]:
-    import tui as tui_bench
-
+    tui_bench = bench("tui")
     url = os.environ.get("BENCH_LARGE_STORE")
     if not url:  # a 100k-paper synthetic store, made once per run
         import subprocess
@@ -57,9 +64,7 @@ def tui() -> list[Row]:
 
 
 def nightly() -> list[Row]:
-    import nightly as nightly_bench
-
-    return nightly_bench.figures()
+    return bench("nightly").figures()
 
 
 PARTS: dict[str, Callable[[], list[Row]]] = {"day": day, "encode": encode, "tui": tui,
