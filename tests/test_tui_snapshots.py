@@ -34,7 +34,11 @@ async def _settle(pilot: Any) -> None:
     for _ in range(3):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.1)
+    # the column fit waits for idle: on a busy machine (the suite runs one worker per core)
+    # one short pause was sometimes not enough
+    for _ in range(3):
+        await pilot.pause(0.1)
+        await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -359,10 +359,8 @@ def _export(report: NightlyReport, engine: Engine, skipper: _Skipper, store: str
             how = _keep(made, folder)
             reason = (f"store unchanged since run {made['run']} made these exports "
                       f"(digest {store[:12]}); {how}")
-            progress(f"export skipped: {reason}")
-            log.info("export skipped: %s", reason)
+            _skipped(report, "export", reason, made, progress)
             report.exports = dict(made.get("rows") or {})
-            report.steps["export"] = {"status": "skipped", "reason": reason, "made_by_run": made["run"]}
             report.state["exports"] = {**made, "folder": str(folder)}
         else:
             progress("export")
@@ -381,6 +379,17 @@ def _export(report: NightlyReport, engine: Engine, skipper: _Skipper, store: str
     report.steps["export"]["seconds"] = round(time.perf_counter() - started, 2)
 
 
+def _skipped(report: NightlyReport, step: str, reason: str, made: dict[str, Any],
+             progress: Progress) -> dict[str, Any]:
+    """Record ``step`` as skipped because ``made`` (a previous run's files) still holds, say
+    so on the progress line and in the log; returns the step's record to add to."""
+    progress(f"{step} skipped: {reason}")
+    log.info("%s skipped: %s", step, reason)
+    entry: dict[str, Any] = {"status": "skipped", "reason": reason, "made_by_run": made["run"]}
+    report.steps[step] = entry
+    return entry
+
+
 def _write_report(report: NightlyReport, engine: Engine, settings: Settings, skipper: _Skipper,
                   store: str, folder: Path, progress: Progress) -> None:
     """The HTML report beside the exports (or the previous run's, made from this store); a
@@ -392,12 +401,9 @@ def _write_report(report: NightlyReport, engine: Engine, settings: Settings, ski
             how = _keep(made, folder)
             reason = (f"store unchanged since run {made['run']} made report.html at "
                       f"{made.get('generated_at')} (digest {store[:12]}); {how}")
-            progress(f"report skipped: {reason}")
-            log.info("report skipped: %s", reason)
             target = folder / "report.html"
-            report.steps["report"] = {"status": "skipped", "reason": reason, "made_by_run": made["run"],
-                                      "path": str(target), "kib": target.stat().st_size // 1024,
-                                      "tasks": made.get("tasks", [])}
+            _skipped(report, "report", reason, made, progress).update(
+                path=str(target), kib=target.stat().st_size // 1024, tasks=made.get("tasks", []))
             report.state["report"] = {**made, "folder": str(folder)}
         else:
             progress("report")
