@@ -128,6 +128,10 @@ def models_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "models"
 
 
+ONNX_EXPORTS = "onnx"
+"""The folder under ``models_dir`` that holds the ONNX backend's exports (derived files)."""
+
+
 @lru_cache(maxsize=2)
 def load_model(name: str | None = None, device: str = "auto", backend: str = TORCH,
                export_root: Path | None = None) -> Any:

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from tracker.embeddings import BackendUnavailable, cpu_threads
+from tracker.embeddings import ONNX_EXPORTS, BackendUnavailable, cpu_threads
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def export_folder(model_dir: Path, export_root: Path, digest: str) -> Path:
     name = "".join(c if c.isalnum() or c in "-_." else "-" for c in model_dir.name) or "model"
     if name == "model":  # the packaged model's folder is called "model": say whose it is
         name = "-".join(p for p in (model_dir.parent.name, name) if p)
-    return export_root / "onnx" / f"{name}-int8-{digest[:16]}"
+    return export_root / ONNX_EXPORTS / f"{name}-int8-{digest[:16]}"
 
 
 class OnnxEncoder:

@@ -188,16 +188,17 @@ def inputs_fingerprint(settings: Settings) -> str:
     from importlib import metadata
 
     import tracker
+    from tracker.embeddings import ONNX_EXPORTS, models_dir
 
     digest = hashlib.blake2b(digest_size=16)
     root = Path(tracker.__file__).parent
-    models = Path(settings.data_dir) / "models"
+    models = models_dir(settings)
     for base, paths in ((root, sorted(root.rglob("*"))),
                         (models, sorted(models.rglob("*")) if models.is_dir() else [])):
         for path in paths:
             if not path.is_file() or "__pycache__" in path.parts:
                 continue
-            if base == models and path.relative_to(models).parts[:1] == ("onnx",):
+            if base == models and path.relative_to(models).parts[:1] == (ONNX_EXPORTS,):
                 continue  # derived from the packaged model by code already in the digest
             digest.update(f"\0{path.relative_to(base).as_posix()}\0".encode())
             digest.update(path.read_bytes())
